@@ -1,0 +1,171 @@
+using System.Buffers.Text;
+using SuccessApp.Etl.Postgres;
+using SuccessApp.Etl.Schema;
+
+namespace SuccessApp.Etl.Flattening;
+
+/// <summary>What happened to one record offered to a batch.</summary>
+public enum RecordOutcome
+{
+    /// <summary>Flattened into the batch's rows.</summary>
+    Accepted,
+
+    /// <summary>An exact duplicate of a record already in this chunk or recently committed: dropped.</summary>
+    Duplicate,
+
+    /// <summary>Older (by cursor) than a version of the same key already in this chunk: dropped.</summary>
+    Stale,
+
+    /// <summary>Could not be loaded at all (malformed JSON, missing key): kept whole in rejects.</summary>
+    Rejected,
+}
+
+/// <summary>Per-chunk counts a batch keeps; the pipeline adds them up per run.</summary>
+public struct BatchCounters
+{
+    public long Records;
+    public long Accepted;
+    public long Duplicates;
+    public long Stale;
+
+    /// <summary>Accepted records later replaced in the same chunk by a newer version of their key.</summary>
+    public long Superseded;
+    public long Rejected;
+    public long DuplicateElements;
+}
+
+/// <summary>
+/// The rows of one chunk of one entity. The generated subclass holds a <see cref="RowBuffer{T}"/> per table and the
+/// flattener; this base holds the shared state. A batch is reused for every chunk: <see cref="Clear"/> keeps its
+/// buffers, so steady-state flattening allocates nothing.
+/// </summary>
+public abstract class EntityBatch : IDisposable
+{
+    protected EntityBatch(int maxDepth)
+    {
+        Context = new FlattenContext(maxDepth);
+    }
+
+    public abstract EntityDefinition Definition { get; }
+
+    public FlattenContext Context { get; }
+
+    public BatchCounters Counters;
+
+    /// <summary>
+    /// Exact duplicates of records committed by earlier chunks are dropped before they are written when this is set;
+    /// the database's hash comparison catches what the bounded cache has forgotten.
+    /// </summary>
+    public RecentRecordCache? Recent { get; set; }
+
+    /// <summary>Records held (accepted, not superseded).</summary>
+    public abstract int LiveRecords { get; }
+
+    /// <summary>Flattens one record's JSON into the batch, deduplicating as it goes.</summary>
+    public abstract RecordOutcome Add(ReadOnlySpan<byte> record);
+
+    /// <summary>Rows that will be written for a table (superseded records excluded).</summary>
+    public abstract int CountRows(int table);
+
+    /// <summary>Writes the table's live rows in binary COPY format, columns in staging order.</summary>
+    public abstract void WriteRows(int table, PgBinaryCopyWriter writer);
+
+    /// <summary>Adds this chunk's live records to <see cref="Recent"/> once they are committed.</summary>
+    public abstract void RememberCommitted();
+
+    /// <summary>Empties the batch for the next chunk, keeping every buffer.</summary>
+    public virtual void Clear()
+    {
+        Context.Reset();
+        Counters = default;
+    }
+
+    /// <summary>Keeps a record that could not be framed or parsed, whole, in rejects.</summary>
+    public void RejectRecord(ReadOnlySpan<byte> raw, string reason)
+    {
+        Counters.Records++;
+        Counters.Rejected++;
+        Context.Record = -1;
+        var mark = Context.PathLength;
+        Context.PathLength = 1;
+        Context.Reject(Definition.Root.Name, default, raw, "record", reason, whole: true);
+        Context.PathLength = mark;
+    }
+
+    /// <summary>Writes key values as text (<c>a|b</c>) into the arena, for rejects.</summary>
+    protected static void AppendKeyPart(Utf8Arena arena, Guid? value, bool first)
+    {
+        var span = arena.Reserve(37);
+        var at = Separator(span, first);
+        if (value is { } v)
+        {
+            Utf8Formatter.TryFormat(v, span[at..], out var written);
+            at += written;
+        }
+        arena.Commit(at);
+    }
+
+    protected static void AppendKeyPart(Utf8Arena arena, long? value, bool first)
+    {
+        var span = arena.Reserve(21);
+        var at = Separator(span, first);
+        if (value is { } v)
+        {
+            Utf8Formatter.TryFormat(v, span[at..], out var written);
+            at += written;
+        }
+        arena.Commit(at);
+    }
+
+    protected static void AppendKeyPart(Utf8Arena arena, Utf8Slice value, bool first)
+    {
+        var length = value.IsNull ? 0 : value.Length;
+        var span = arena.Reserve(length + 1);
+        var at = Separator(span, first);
+        arena[value].CopyTo(span[at..]);
+        arena.Commit(at + length);
+    }
+
+    protected static void AppendKeyPart(Utf8Arena arena, DateTime? value, bool first)
+    {
+        var span = arena.Reserve(34);
+        var at = Separator(span, first);
+        if (value is { } v)
+        {
+            Utf8Formatter.TryFormat(v, span[at..], out var written, new System.Buffers.StandardFormat('O'));
+            at += written;
+        }
+        arena.Commit(at);
+    }
+
+    protected static void AppendKeyPart(Utf8Arena arena, DateOnly? value, bool first) =>
+        AppendKeyPart(arena, value is { } v ? v.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) : null, first);
+
+    protected static void AppendKeyPart(Utf8Arena arena, bool? value, bool first)
+    {
+        var span = arena.Reserve(6);
+        var at = Separator(span, first);
+        if (value is { } v)
+        {
+            (v ? "true"u8 : "false"u8).CopyTo(span[at..]);
+            at += v ? 4 : 5;
+        }
+        arena.Commit(at);
+    }
+
+    private static int Separator(Span<byte> span, bool first)
+    {
+        if (first)
+        {
+            return 0;
+        }
+        span[0] = (byte)'|';
+        return 1;
+    }
+
+    public virtual void Dispose()
+    {
+        Context.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
