@@ -574,7 +574,8 @@ internal static class EntityEmitter
             w.Line("    return;");
             w.Line("}");
             w.Line("var context = Context;");
-            w.Line($"var pathBase = context.PushPath({Names.Utf8Literal(table.JsonPath)});");
+            w.Line($"var pathMark = context.PushPath({Names.Utf8Literal(table.JsonPath)});");
+            w.Line("var pathBase = context.PathLength;");
             w.Line($"var seen = context.Elements({depth});");
             w.Line("seen.Clear();");
             w.Line("var position = 0;");
@@ -688,7 +689,7 @@ internal static class EntityEmitter
                     }
                 }
             }
-            w.Line("context.PopPath(pathBase);");
+            w.Line("context.PopPath(pathMark);");
         }
         w.Line();
         var parameters = "int index, int rejectMark" + string.Concat(table.Children.Select(c => ", int mark" + c.ToString(CultureInfo.InvariantCulture)));

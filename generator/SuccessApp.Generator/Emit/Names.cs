@@ -139,6 +139,10 @@ internal static class Names
             longest = System.Math.Max(longest, run);
         }
         var delimiter = new string('"', System.Math.Max(3, longest + 1));
+        if (text.IndexOf('\n') < 0 && !text.StartsWith("\"", System.StringComparison.Ordinal) && !text.EndsWith("\"", System.StringComparison.Ordinal))
+        {
+            return delimiter + text + delimiter;
+        }
         return delimiter + "\n" + text.Replace("\r\n", "\n") + "\n" + delimiter;
     }
 

@@ -30,7 +30,7 @@ internal static class SqlEmitter
                 w.Indent();
                 foreach (var column in table.Columns.Where(c => !c.IsKey && c.Kind != ColumnKind.LoadedAt))
                 {
-                    w.Line(Names.Literal($"ALTER TABLE {Names.Sql(table.Name)} ADD COLUMN IF NOT EXISTS {Names.Sql(column.Name)} {column.PgType}") + ",");
+                    w.Line(Names.RawLiteral($"ALTER TABLE {Names.Sql(table.Name)} ADD COLUMN IF NOT EXISTS {Names.Sql(column.Name)} {column.PgType}") + ",");
                 }
                 w.Outdent();
                 w.Line("];");

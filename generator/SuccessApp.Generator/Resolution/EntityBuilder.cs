@@ -91,10 +91,10 @@ internal sealed class EntityBuilder
         var identity = schema.Trail.Count > 0 ? schema.Trail[schema.Trail.Count - 1] : schema.File.Path + "@" + schema.Node.Pos.Offset;
         _expanding.Push(identity);
         var fields = new List<FieldPlan>();
-        foreach (var property in EffectiveProperties(schema))
+        foreach (var (property, file) in EffectiveProperties(schema))
         {
             var where = (jsonPath + Names.PathSegment(property.Name)).TrimStart('.');
-            var resolved = _resolver.Resolve(property.Schema, schema.File, where);
+            var resolved = _resolver.Resolve(property.Schema, file, where);
             var flattened = Flattened(resolved);
             var columnName = columnPrefix + (resolved.Column ?? property.Name);
             var path = jsonPath + Names.PathSegment(property.Name);
@@ -180,23 +180,24 @@ internal sealed class EntityBuilder
         return child.Index;
     }
 
-    private IEnumerable<PropertyNode> EffectiveProperties(ResolvedSchema schema)
+    /// <summary>The object's properties with the file each was declared in (allOf branches may live elsewhere).</summary>
+    private IEnumerable<(PropertyNode Property, SchemaFile File)> EffectiveProperties(ResolvedSchema schema)
     {
         var seen = new HashSet<string>();
         foreach (var property in schema.Node.Properties)
         {
             if (seen.Add(property.Name))
             {
-                yield return property;
+                yield return (property, schema.File);
             }
         }
         // allOf branches add their properties (the common "base object + extension" habit).
         foreach (var branch in schema.Node.AllOf)
         {
             var resolved = _resolver.Resolve(branch, schema.File, "allOf");
-            foreach (var property in resolved.Node.Properties)
+            foreach (var property in EffectiveProperties(resolved))
             {
-                if (seen.Add(property.Name))
+                if (seen.Add(property.Property.Name))
                 {
                     yield return property;
                 }

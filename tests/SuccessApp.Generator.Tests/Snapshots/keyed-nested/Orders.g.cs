@@ -335,9 +335,7 @@ public static class OrderLinesFlagsRowCopyWriter
 public static class OrdersSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """
-    { "table": "orders", "primaryKey": ["tenant", "number"], "cursor": "version" }
-    """;
+    public const string Settings = """{ "table": "orders", "primaryKey": ["tenant", "number"], "cursor": "version" }""";
 
     public const string Create0 = """
     CREATE TABLE IF NOT EXISTS "orders" (
@@ -359,15 +357,15 @@ public static class OrdersSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns0 =
     [
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"version\" bigint",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"total\" numeric",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"code\" varchar(16)",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"customer.customer_name\" text",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"anything\" jsonb",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"mixed\" jsonb",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"note\" text",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "version" bigint""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "total" numeric""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "code" varchar(16)""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "customer.customer_name" text""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "anything" jsonb""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "mixed" jsonb""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "note" text""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "orders" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage0 = """
@@ -387,9 +385,7 @@ public static class OrdersSql
     CREATE TEMP TABLE IF NOT EXISTS "_accepted_orders" ("tenant" text, "number" bigint) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy0 = """
-    COPY "_stage_orders" ("tenant", "number", "version", "total", "code", "customer.customer_name", "anything", "mixed", "note", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy0 = """COPY "_stage_orders" ("tenant", "number", "version", "total", "code", "customer.customer_name", "anything", "mixed", "note", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create1 = """
     CREATE TABLE IF NOT EXISTS "order_lines" (
@@ -406,9 +402,9 @@ public static class OrdersSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns1 =
     [
-        "ALTER TABLE \"order_lines\" ADD COLUMN IF NOT EXISTS \"lines_qty\" bigint",
-        "ALTER TABLE \"order_lines\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"order_lines\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "order_lines" ADD COLUMN IF NOT EXISTS "lines_qty" bigint""",
+        """ALTER TABLE "order_lines" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "order_lines" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage1 = """
@@ -422,9 +418,7 @@ public static class OrdersSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy1 = """
-    COPY "_stage_order_lines" ("tenant", "number", "lines_sku", "lines_qty", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy1 = """COPY "_stage_order_lines" ("tenant", "number", "lines_sku", "lines_qty", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create2 = """
     CREATE TABLE IF NOT EXISTS "order_lines_discounts" (
@@ -442,9 +436,9 @@ public static class OrdersSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns2 =
     [
-        "ALTER TABLE \"order_lines_discounts\" ADD COLUMN IF NOT EXISTS \"lines_discounts_pct\" numeric",
-        "ALTER TABLE \"order_lines_discounts\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"order_lines_discounts\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "order_lines_discounts" ADD COLUMN IF NOT EXISTS "lines_discounts_pct" numeric""",
+        """ALTER TABLE "order_lines_discounts" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "order_lines_discounts" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage2 = """
@@ -459,9 +453,7 @@ public static class OrdersSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy2 = """
-    COPY "_stage_order_lines_discounts" ("tenant", "number", "lines_sku", "lines_discounts_code", "lines_discounts_pct", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy2 = """COPY "_stage_order_lines_discounts" ("tenant", "number", "lines_sku", "lines_discounts_code", "lines_discounts_pct", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create3 = """
     CREATE TABLE IF NOT EXISTS "order_lines_flags" (
@@ -479,9 +471,9 @@ public static class OrdersSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns3 =
     [
-        "ALTER TABLE \"order_lines_flags\" ADD COLUMN IF NOT EXISTS \"lines_flags\" boolean",
-        "ALTER TABLE \"order_lines_flags\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"order_lines_flags\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "order_lines_flags" ADD COLUMN IF NOT EXISTS "lines_flags" boolean""",
+        """ALTER TABLE "order_lines_flags" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "order_lines_flags" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage3 = """
@@ -496,9 +488,7 @@ public static class OrdersSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy3 = """
-    COPY "_stage_order_lines_flags" ("tenant", "number", "lines_sku", "lines_flags_ordinal", "lines_flags", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy3 = """COPY "_stage_order_lines_flags" ("tenant", "number", "lines_sku", "lines_flags_ordinal", "lines_flags", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Merge = """
     WITH upserted AS (
@@ -1021,7 +1011,8 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".lines"u8);
+        var pathMark = context.PushPath(".lines"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -1096,7 +1087,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
                 }
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -1190,7 +1181,8 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".discounts"u8);
+        var pathMark = context.PushPath(".discounts"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(2);
         seen.Clear();
         var position = 0;
@@ -1241,7 +1233,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
                 }
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -1276,7 +1268,8 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".flags"u8);
+        var pathMark = context.PushPath(".flags"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(2);
         seen.Clear();
         var position = 0;
@@ -1310,7 +1303,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>

@@ -172,9 +172,7 @@ public static class OddItemsRowCopyWriter
 public static class OddSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """
-    { "table": "odd", "primaryKey": ["class"] }
-    """;
+    public const string Settings = """{ "table": "odd", "primaryKey": ["class"] }""";
 
     public const string Create0 = """""""
     CREATE TABLE IF NOT EXISTS "odd" (
@@ -194,14 +192,14 @@ public static class OddSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns0 =
     [
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"x\"\"; DROP TABLE deals; --\" text",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"first name\" text",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"2fa\" boolean",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"namespace\" bigint",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"a\"\"\"\"\"\"b\" text",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"h\u00e9llo\" text",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"odd\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "x""; DROP TABLE deals; --" text""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "first name" text""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "2fa" boolean""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "namespace" bigint""",
+        """""""ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "a""""""b" text""""""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "héllo" text""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "odd" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage0 = """""""
@@ -219,9 +217,7 @@ public static class OddSql
     CREATE TEMP TABLE IF NOT EXISTS "_accepted_odd" ("class" text) ON COMMIT DELETE ROWS
     """"""";
 
-    public const string Copy0 = """""""
-    COPY "_stage_odd" ("class", "x""; DROP TABLE deals; --", "first name", "2fa", "namespace", "a""""""b", "héllo", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """"""";
+    public const string Copy0 = """""""COPY "_stage_odd" ("class", "x""; DROP TABLE deals; --", "first name", "2fa", "namespace", "a""""""b", "héllo", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""""""";
 
     public const string Create1 = """
     CREATE TABLE IF NOT EXISTS "odd_items;" (
@@ -237,9 +233,9 @@ public static class OddSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns1 =
     [
-        "ALTER TABLE \"odd_items;\" ADD COLUMN IF NOT EXISTS \"items;_it's\" text",
-        "ALTER TABLE \"odd_items;\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"odd_items;\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "odd_items;" ADD COLUMN IF NOT EXISTS "items;_it's" text""",
+        """ALTER TABLE "odd_items;" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "odd_items;" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage1 = """
@@ -252,9 +248,7 @@ public static class OddSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy1 = """
-    COPY "_stage_odd_items;" ("class", "items;_ordinal", "items;_it's", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy1 = """COPY "_stage_odd_items;" ("class", "items;_ordinal", "items;_it's", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Merge = """""""
     WITH upserted AS (
@@ -612,7 +606,8 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath("['items;']"u8);
+        var pathMark = context.PushPath("['items;']"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -646,7 +641,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>

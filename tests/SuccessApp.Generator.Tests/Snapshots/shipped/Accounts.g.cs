@@ -405,18 +405,18 @@ public static class AccountsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns0 =
     [
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"name\" text",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"domain\" text",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"employee_count\" bigint",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"annual_revenue\" numeric",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"is_active\" boolean",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"owner.id\" uuid",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"owner.name\" text",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"owner.email\" text",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"created_at\" timestamptz",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"updated_at\" timestamptz",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"accounts\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "name" text""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "domain" text""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "employee_count" bigint""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "annual_revenue" numeric""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "is_active" boolean""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "owner.id" uuid""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "owner.name" text""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "owner.email" text""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "created_at" timestamptz""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "updated_at" timestamptz""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "accounts" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage0 = """
@@ -438,9 +438,7 @@ public static class AccountsSql
     CREATE TEMP TABLE IF NOT EXISTS "_accepted_accounts" ("id" uuid) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy0 = """
-    COPY "_stage_accounts" ("id", "name", "domain", "employee_count", "annual_revenue", "is_active", "owner.id", "owner.name", "owner.email", "created_at", "updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy0 = """COPY "_stage_accounts" ("id", "name", "domain", "employee_count", "annual_revenue", "is_active", "owner.id", "owner.name", "owner.email", "created_at", "updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create1 = """
     CREATE TABLE IF NOT EXISTS "accounts_territories" (
@@ -463,16 +461,16 @@ public static class AccountsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns1 =
     [
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_id\" uuid",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_name\" text",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_color\" text",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_created_at\" timestamptz",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_updated_at\" timestamptz",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.source_id\" uuid",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.target_id\" uuid",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.id\" uuid",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"accounts_territories\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_id" uuid""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_name" text""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_color" text""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_created_at" timestamptz""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_updated_at" timestamptz""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_association.source_id" uuid""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_association.target_id" uuid""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "territories_association.id" uuid""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "accounts_territories" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage1 = """
@@ -492,9 +490,7 @@ public static class AccountsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy1 = """
-    COPY "_stage_accounts_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy1 = """COPY "_stage_accounts_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create2 = """
     CREATE TABLE IF NOT EXISTS "accounts_contacts" (
@@ -511,10 +507,10 @@ public static class AccountsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns2 =
     [
-        "ALTER TABLE \"accounts_contacts\" ADD COLUMN IF NOT EXISTS \"contacts_email\" text",
-        "ALTER TABLE \"accounts_contacts\" ADD COLUMN IF NOT EXISTS \"contacts_full_name\" text",
-        "ALTER TABLE \"accounts_contacts\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"accounts_contacts\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "accounts_contacts" ADD COLUMN IF NOT EXISTS "contacts_email" text""",
+        """ALTER TABLE "accounts_contacts" ADD COLUMN IF NOT EXISTS "contacts_full_name" text""",
+        """ALTER TABLE "accounts_contacts" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "accounts_contacts" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage2 = """
@@ -528,9 +524,7 @@ public static class AccountsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy2 = """
-    COPY "_stage_accounts_contacts" ("id", "contacts_id", "contacts_email", "contacts_full_name", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy2 = """COPY "_stage_accounts_contacts" ("id", "contacts_id", "contacts_email", "contacts_full_name", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create3 = """
     CREATE TABLE IF NOT EXISTS "accounts_contacts_phones" (
@@ -547,9 +541,9 @@ public static class AccountsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns3 =
     [
-        "ALTER TABLE \"accounts_contacts_phones\" ADD COLUMN IF NOT EXISTS \"contacts_phones\" text",
-        "ALTER TABLE \"accounts_contacts_phones\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"accounts_contacts_phones\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "accounts_contacts_phones" ADD COLUMN IF NOT EXISTS "contacts_phones" text""",
+        """ALTER TABLE "accounts_contacts_phones" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "accounts_contacts_phones" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage3 = """
@@ -563,9 +557,7 @@ public static class AccountsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy3 = """
-    COPY "_stage_accounts_contacts_phones" ("id", "contacts_id", "contacts_phones_ordinal", "contacts_phones", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy3 = """COPY "_stage_accounts_contacts_phones" ("id", "contacts_id", "contacts_phones_ordinal", "contacts_phones", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Merge = """
     WITH upserted AS (
@@ -1252,7 +1244,8 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".territories"u8);
+        var pathMark = context.PushPath(".territories"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -1286,7 +1279,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -1405,7 +1398,8 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".contacts"u8);
+        var pathMark = context.PushPath(".contacts"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -1468,7 +1462,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
                 }
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -1504,7 +1498,8 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".phones"u8);
+        var pathMark = context.PushPath(".phones"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(2);
         seen.Clear();
         var position = 0;
@@ -1538,7 +1533,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>

@@ -715,27 +715,27 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns0 =
     [
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"name\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"amount\" numeric",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"currency\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"probability\" bigint",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"is_won\" boolean",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"status\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"close_date\" date",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"owner.id\" uuid",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"owner.name\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"owner.email\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result_id\" uuid",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result.id\" uuid",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result.title\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result.type\" text",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result.created_at\" timestamptz",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"result.updated_at\" timestamptz",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"custom_fields\" jsonb",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"created_at\" timestamptz",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"updated_at\" timestamptz",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "name" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "amount" numeric""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "currency" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "probability" bigint""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "is_won" boolean""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "status" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "close_date" date""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "owner.id" uuid""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "owner.name" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "owner.email" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result_id" uuid""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result.id" uuid""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result.title" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result.type" text""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result.created_at" timestamptz""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "result.updated_at" timestamptz""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "custom_fields" jsonb""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "created_at" timestamptz""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "updated_at" timestamptz""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage0 = """
@@ -766,9 +766,7 @@ public static class DealsSql
     CREATE TEMP TABLE IF NOT EXISTS "_accepted_deals" ("id" uuid) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy0 = """
-    COPY "_stage_deals" ("id", "name", "amount", "currency", "probability", "is_won", "status", "close_date", "owner.id", "owner.name", "owner.email", "result_id", "result.id", "result.title", "result.type", "result.created_at", "result.updated_at", "custom_fields", "created_at", "updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy0 = """COPY "_stage_deals" ("id", "name", "amount", "currency", "probability", "is_won", "status", "close_date", "owner.id", "owner.name", "owner.email", "result_id", "result.id", "result.title", "result.type", "result.created_at", "result.updated_at", "custom_fields", "created_at", "updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create1 = """
     CREATE TABLE IF NOT EXISTS "deals_result_reasons" (
@@ -786,11 +784,11 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns1 =
     [
-        "ALTER TABLE \"deals_result_reasons\" ADD COLUMN IF NOT EXISTS \"result_reasons_title\" text",
-        "ALTER TABLE \"deals_result_reasons\" ADD COLUMN IF NOT EXISTS \"result_reasons_created_at\" timestamptz",
-        "ALTER TABLE \"deals_result_reasons\" ADD COLUMN IF NOT EXISTS \"result_reasons_updated_at\" timestamptz",
-        "ALTER TABLE \"deals_result_reasons\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_result_reasons\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_result_reasons" ADD COLUMN IF NOT EXISTS "result_reasons_title" text""",
+        """ALTER TABLE "deals_result_reasons" ADD COLUMN IF NOT EXISTS "result_reasons_created_at" timestamptz""",
+        """ALTER TABLE "deals_result_reasons" ADD COLUMN IF NOT EXISTS "result_reasons_updated_at" timestamptz""",
+        """ALTER TABLE "deals_result_reasons" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_result_reasons" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage1 = """
@@ -805,9 +803,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy1 = """
-    COPY "_stage_deals_result_reasons" ("id", "result_reasons_id", "result_reasons_title", "result_reasons_created_at", "result_reasons_updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy1 = """COPY "_stage_deals_result_reasons" ("id", "result_reasons_id", "result_reasons_title", "result_reasons_created_at", "result_reasons_updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create2 = """
     CREATE TABLE IF NOT EXISTS "deals_territories" (
@@ -830,16 +826,16 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns2 =
     [
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_id\" uuid",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_name\" text",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_color\" text",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_created_at\" timestamptz",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_updated_at\" timestamptz",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.source_id\" uuid",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.target_id\" uuid",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"territories_association.id\" uuid",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_territories\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_id" uuid""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_name" text""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_color" text""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_created_at" timestamptz""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_updated_at" timestamptz""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_association.source_id" uuid""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_association.target_id" uuid""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "territories_association.id" uuid""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_territories" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage2 = """
@@ -859,9 +855,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy2 = """
-    COPY "_stage_deals_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy2 = """COPY "_stage_deals_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create3 = """
     CREATE TABLE IF NOT EXISTS "deals_bridges" (
@@ -880,12 +874,12 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns3 =
     [
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"bridges_id\" uuid",
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"bridges_type\" text",
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"bridges_target_id\" uuid",
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"bridges_created_at\" timestamptz",
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_bridges\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "bridges_id" uuid""",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "bridges_type" text""",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "bridges_target_id" uuid""",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "bridges_created_at" timestamptz""",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_bridges" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage3 = """
@@ -901,9 +895,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy3 = """
-    COPY "_stage_deals_bridges" ("id", "bridges_ordinal", "bridges_id", "bridges_type", "bridges_target_id", "bridges_created_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy3 = """COPY "_stage_deals_bridges" ("id", "bridges_ordinal", "bridges_id", "bridges_type", "bridges_target_id", "bridges_created_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create4 = """
     CREATE TABLE IF NOT EXISTS "deals_tags" (
@@ -919,9 +911,9 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns4 =
     [
-        "ALTER TABLE \"deals_tags\" ADD COLUMN IF NOT EXISTS \"tags\" text",
-        "ALTER TABLE \"deals_tags\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_tags\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_tags" ADD COLUMN IF NOT EXISTS "tags" text""",
+        """ALTER TABLE "deals_tags" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_tags" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage4 = """
@@ -934,9 +926,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy4 = """
-    COPY "_stage_deals_tags" ("id", "tags_ordinal", "tags", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy4 = """COPY "_stage_deals_tags" ("id", "tags_ordinal", "tags", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create5 = """
     CREATE TABLE IF NOT EXISTS "deals_stage_history" (
@@ -957,14 +947,14 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns5 =
     [
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_stage\" text",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_entered_at\" timestamptz",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_left_at\" timestamptz",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_changed_by.id\" uuid",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_changed_by.name\" text",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"stage_history_changed_by.email\" text",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_stage_history\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_stage" text""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_entered_at" timestamptz""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_left_at" timestamptz""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_changed_by.id" uuid""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_changed_by.name" text""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "stage_history_changed_by.email" text""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_stage_history" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage5 = """
@@ -982,9 +972,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy5 = """
-    COPY "_stage_deals_stage_history" ("id", "stage_history_ordinal", "stage_history_stage", "stage_history_entered_at", "stage_history_left_at", "stage_history_changed_by.id", "stage_history_changed_by.name", "stage_history_changed_by.email", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy5 = """COPY "_stage_deals_stage_history" ("id", "stage_history_ordinal", "stage_history_stage", "stage_history_entered_at", "stage_history_left_at", "stage_history_changed_by.id", "stage_history_changed_by.name", "stage_history_changed_by.email", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Create6 = """
     CREATE TABLE IF NOT EXISTS "deals_stage_history_changes" (
@@ -1003,11 +991,11 @@ public static class DealsSql
 
     public static readonly global::System.Collections.Generic.IReadOnlyList<string> AddColumns6 =
     [
-        "ALTER TABLE \"deals_stage_history_changes\" ADD COLUMN IF NOT EXISTS \"stage_history_changes_field\" text",
-        "ALTER TABLE \"deals_stage_history_changes\" ADD COLUMN IF NOT EXISTS \"stage_history_changes_old_value\" jsonb",
-        "ALTER TABLE \"deals_stage_history_changes\" ADD COLUMN IF NOT EXISTS \"stage_history_changes_new_value\" jsonb",
-        "ALTER TABLE \"deals_stage_history_changes\" ADD COLUMN IF NOT EXISTS \"_extra\" jsonb",
-        "ALTER TABLE \"deals_stage_history_changes\" ADD COLUMN IF NOT EXISTS \"_hash\" bigint",
+        """ALTER TABLE "deals_stage_history_changes" ADD COLUMN IF NOT EXISTS "stage_history_changes_field" text""",
+        """ALTER TABLE "deals_stage_history_changes" ADD COLUMN IF NOT EXISTS "stage_history_changes_old_value" jsonb""",
+        """ALTER TABLE "deals_stage_history_changes" ADD COLUMN IF NOT EXISTS "stage_history_changes_new_value" jsonb""",
+        """ALTER TABLE "deals_stage_history_changes" ADD COLUMN IF NOT EXISTS "_extra" jsonb""",
+        """ALTER TABLE "deals_stage_history_changes" ADD COLUMN IF NOT EXISTS "_hash" bigint""",
     ];
 
     public const string Stage6 = """
@@ -1023,9 +1011,7 @@ public static class DealsSql
     ) ON COMMIT DELETE ROWS
     """;
 
-    public const string Copy6 = """
-    COPY "_stage_deals_stage_history_changes" ("id", "stage_history_ordinal", "stage_history_changes_ordinal", "stage_history_changes_field", "stage_history_changes_old_value", "stage_history_changes_new_value", "_extra", "_hash") FROM STDIN (FORMAT BINARY)
-    """;
+    public const string Copy6 = """COPY "_stage_deals_stage_history_changes" ("id", "stage_history_ordinal", "stage_history_changes_ordinal", "stage_history_changes_field", "stage_history_changes_old_value", "stage_history_changes_new_value", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
 
     public const string Merge = """
     WITH upserted AS (
@@ -1898,7 +1884,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".result_reasons"u8);
+        var pathMark = context.PushPath(".result_reasons"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -1949,7 +1936,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 }
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -2173,7 +2160,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".territories"u8);
+        var pathMark = context.PushPath(".territories"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -2207,7 +2195,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -2326,7 +2314,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".bridges"u8);
+        var pathMark = context.PushPath(".bridges"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -2360,7 +2349,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -2394,7 +2383,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".tags"u8);
+        var pathMark = context.PushPath(".tags"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -2428,7 +2418,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -2637,7 +2627,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".stage_history"u8);
+        var pathMark = context.PushPath(".stage_history"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(1);
         seen.Clear();
         var position = 0;
@@ -2683,7 +2674,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
@@ -2787,7 +2778,8 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             return;
         }
         var context = Context;
-        var pathBase = context.PushPath(".changes"u8);
+        var pathMark = context.PushPath(".changes"u8);
+        var pathBase = context.PathLength;
         var seen = context.Elements(2);
         seen.Clear();
         var position = 0;
@@ -2821,7 +2813,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 Counters.DuplicateElements++;
             }
         }
-        context.PopPath(pathBase);
+        context.PopPath(pathMark);
     }
 
     /// <summary>Removes the element just read (a duplicate or unkeyed element) with its nested rows and rejects.</summary>
