@@ -852,6 +852,7 @@ internal static class EntityEmitter
             w.Outdent();
             w.Line("],");
             w.Line($"MergeSql: {s}.Merge,");
+            w.Line($"AcceptedTable: {Names.Literal(entity.AcceptedName)},");
             w.Line($"ViewName: {Names.Literal(entity.ViewName)},");
             w.Line($"CreateViewSql: {s}.View,");
             w.Line($"CreateBatch: static () => new {entity.TypePrefix}Batch());");

@@ -16,6 +16,14 @@ public sealed class DriftedField(string table, string path)
 
     internal int TypeMask { get; set; }
 
+    internal void MergeTypes(IEnumerable<DriftedField> others)
+    {
+        foreach (var other in others)
+        {
+            TypeMask |= other.TypeMask;
+        }
+    }
+
     public IReadOnlyList<string> JsonTypes =>
         [.. Enum.GetValues<JsonTokenType>().Where(t => (TypeMask & (1 << (int)t)) != 0).Select(Describe)];
 

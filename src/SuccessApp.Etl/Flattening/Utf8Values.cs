@@ -10,6 +10,9 @@ public static class Utf8Values
     private const long TicksPerSecond = TimeSpan.TicksPerSecond;
     private const long TicksPerMinute = TimeSpan.TicksPerMinute;
 
+    // PostgreSQL refuses UTC offsets of 16 hours or more; real zones stay within ±14:00.
+    private const int MaxOffsetHours = 15;
+
     /// <summary>
     /// Parses a UUID in the 36-character hyphenated form (<c>8-4-4-4-12</c>) or as 32 plain hex digits, either
     /// case. Braces, whitespace and any other length (such as the API's 37-character ids) are rejected.
@@ -56,8 +59,8 @@ public static class Utf8Values
     /// <summary>
     /// Parses <c>yyyy-MM-dd HH:mm:ss</c> (the API's form) and RFC 3339 / ISO 8601 date-times: <c>T</c>, <c>t</c> or a
     /// space between date and time; an optional fraction of 1 to 9 digits (digits past the 7th, below 100 ns, are
-    /// truncated); an optional <c>Z</c>/<c>z</c>, <c>±hh:mm</c> or <c>±hhmm</c> offset. No offset means UTC. The result
-    /// is converted to UTC and has <see cref="DateTimeKind.Utc"/>.
+    /// truncated); an optional <c>Z</c>/<c>z</c>, <c>±hh:mm</c> or <c>±hhmm</c> offset up to ±15:59 (PostgreSQL's
+    /// limit). No offset means UTC. The result is converted to UTC and has <see cref="DateTimeKind.Utc"/>.
     /// Rejected: impossible dates (Feb 30), hour 24, leap second 60 (.NET cannot represent it, and rounding it
     /// would invent a value), years outside 0001–9999 before or after applying the offset, and any whitespace.
     /// </summary>
@@ -118,7 +121,7 @@ public static class Utf8Values
                 var rest = s.Length - pos;
                 var minutesAt = rest == 6 && s[pos + 3] == ':' ? pos + 4 : rest == 5 ? pos + 3 : -1;
                 if (minutesAt < 0 || !TryTwoDigits(s, pos + 1, out var offHours) || !TryTwoDigits(s, minutesAt, out var offMinutes)
-                    || offHours > 23 || offMinutes > 59)
+                    || offHours > MaxOffsetHours || offMinutes > 59)
                 {
                     return false;
                 }

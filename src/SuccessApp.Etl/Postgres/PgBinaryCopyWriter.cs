@@ -27,6 +27,9 @@ public sealed class PgBinaryCopyWriter : IDisposable
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
     private static readonly int PostgresEpochDayNumber = new DateOnly(2000, 1, 1).DayNumber;
 
+    // PGCOPY\n\377\r\n\0 as bytes (a u8 literal would encode \xff as two bytes).
+    private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
+
     private readonly Stream _destination;
     private byte[]? _buffer;
     private int _used;
@@ -56,7 +59,7 @@ public sealed class PgBinaryCopyWriter : IDisposable
     public void WriteHeader()
     {
         var span = Reserve(19);
-        "PGCOPY\n\xff\r\n\0"u8.CopyTo(span);
+        Signature.CopyTo(span);
         BinaryPrimitives.WriteInt32BigEndian(span[11..], 0);
         BinaryPrimitives.WriteInt32BigEndian(span[15..], 0);
         _used += 19;

@@ -51,6 +51,7 @@ public sealed record EntityDefinition(
     string SettingsJson,
     IReadOnlyList<TableDefinition> Tables,
     string MergeSql,
+    string AcceptedTable,
     string ViewName,
     string CreateViewSql,
     Func<EntityBatch> CreateBatch)

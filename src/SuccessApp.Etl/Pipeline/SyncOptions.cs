@@ -1,0 +1,28 @@
+using SuccessApp.Etl.Flattening;
+using SuccessApp.Etl.Sources;
+
+namespace SuccessApp.Etl.Pipeline;
+
+/// <summary>How a sync runs. The defaults keep the worker well under 150 MB whatever the input size.</summary>
+public sealed class SyncOptions
+{
+    /// <summary>Records per chunk: one COPY + merge transaction each. Memory grows with this, not with the input.</summary>
+    public int ChunkSize { get; init; } = 5000;
+
+    /// <summary>A chunk is also closed when its text passes this many bytes, so very large records keep memory flat.</summary>
+    public int MaxChunkTextBytes { get; init; } = 32 * 1024 * 1024;
+
+    /// <summary>Entries of the cross-chunk duplicate cache (16 bytes each).</summary>
+    public int RecentRecordEntries { get; init; } = RecentRecordCache.DefaultEntries;
+
+    /// <summary>Ignore the saved position and read the whole source again (the merge keeps that idempotent).</summary>
+    public bool FullRefresh { get; init; }
+
+    public RecordFramerOptions Framer { get; init; } = new();
+
+    /// <summary>Called after every committed chunk (from the writer's thread).</summary>
+    public Action<SyncProgress>? Progress { get; init; }
+}
+
+/// <summary>Running totals for progress lines.</summary>
+public sealed record SyncProgress(string Entity, long RecordsRead, long BytesRead, long RowsWritten, long Duplicates, long Rejects, TimeSpan Elapsed);

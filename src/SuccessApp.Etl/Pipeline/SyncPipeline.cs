@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Npgsql;
+using SuccessApp.Etl.Flattening;
+using SuccessApp.Etl.Loading;
+using SuccessApp.Etl.Schema;
+using SuccessApp.Etl.Sources;
+
+namespace SuccessApp.Etl.Pipeline;
+
+/// <summary>
+/// Streams one source into one entity's tables: framer → generated flattener (dedup) → chunk → binary COPY and
+/// merge. Parsing and writing overlap: two batches alternate through a bounded channel, so memory is fixed by the
+/// chunk size and the parser never waits for the database unless the database is the bottleneck.
+/// </summary>
+public static class SyncPipeline
+{
+    private sealed record Chunk(EntityBatch Batch, SourcePosition Position);
+
+    public static async Task<EntitySyncResult> RunAsync(
+        NpgsqlDataSource dataSource,
+        EntityDefinition entity,
+        Stream source,
+        string sourceName,
+        Guid runId,
+        SyncOptions options,
+        CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = new EntitySyncResult { Entity = entity.Name, Source = sourceName };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await EntityLock.AcquireAsync(connection, entity.Name, cancellationToken);
+        var resume = options.FullRefresh ? 0 : await ReadResumePositionAsync(dataSource, entity, sourceName, cancellationToken);
+        result.ResumedFrom = resume;
+        using var writer = new EntityWriter(connection, entity, runId);
+        var recent = new RecentRecordCache(options.RecentRecordEntries);
+        EntityBatch[] batches = [entity.CreateBatch(), entity.CreateBatch()];
+        var free = Channel.CreateBounded<EntityBatch>(batches.Length);
+        foreach (var batch in batches)
+        {
+            batch.Recent = recent;
+            free.Writer.TryWrite(batch);
+        }
+        var full = Channel.CreateBounded<Chunk>(1);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed), CancellationToken.None);
+        try
+        {
+            await ReadAsync(source, entity, options, resume, free.Reader, full.Writer, result, failed.Token);
+        }
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The writer failed and stopped the reader; its exception is the one to report.
+        }
+        finally
+        {
+            full.Writer.TryComplete();
+        }
+        await writing;
+
+        foreach (var batch in batches)
+        {
+            result.UnknownFields.AddRange(batch.Context.Drift.Fields);
+            result.NulCharactersStripped += batch.Context.NulCharactersStripped;
+            batch.Dispose();
+        }
+        MergeDrift(result.UnknownFields);
+        result.Elapsed = clock.Elapsed;
+        return result;
+    }
+
+    private static async Task ReadAsync(
+        Stream source,
+        EntityDefinition entity,
+        SyncOptions options,
+        long resume,
+        ChannelReader<EntityBatch> free,
+        ChannelWriter<Chunk> full,
+        EntitySyncResult result,
+        CancellationToken cancellationToken)
+    {
+        using var framer = new RecordFramer(source, options.Framer);
+        var batch = await NextBatchAsync(free, cancellationToken);
+        long position = 0;
+        while (await framer.ReadNextAsync(cancellationToken))
+        {
+            var frame = framer.Current;
+            position = frame.Ordinal + 1;
+            if (frame.Ordinal < resume)
+            {
+                continue;
+            }
+            switch (frame.Status)
+            {
+                case RecordFrameStatus.Ok:
+                    batch.Add(frame.Bytes);
+                    break;
+                case RecordFrameStatus.TooLarge:
+                    batch.RejectRecord(frame.Bytes, $"record of {frame.Length} bytes at line {frame.Line} is larger than the {options.Framer.MaxRecordBytes}-byte limit; only its first {frame.Bytes.Length} bytes are kept here");
+                    break;
+                default:
+                    batch.RejectRecord(frame.Bytes, $"not a complete JSON value (line {frame.Line}, byte {frame.ByteOffset})");
+                    break;
+            }
+            if (batch.Counters.Records >= options.ChunkSize || batch.Context.Arena.Length >= options.MaxChunkTextBytes)
+            {
+                result.BytesRead = framer.BytesRead;
+                await full.WriteAsync(new Chunk(batch, new SourcePosition(Name(result), position, false, null)), cancellationToken);
+                batch = await NextBatchAsync(free, cancellationToken);
+            }
+        }
+        result.BytesRead = framer.BytesRead;
+        await full.WriteAsync(new Chunk(batch, new SourcePosition(Name(result), Math.Max(position, resume), true, null)), cancellationToken);
+    }
+
+    private static string Name(EntitySyncResult result) => result.Source;
+
+    /// <summary>A free batch: what its last chunk committed is remembered for dedup, then it is emptied.</summary>
+    private static async ValueTask<EntityBatch> NextBatchAsync(ChannelReader<EntityBatch> free, CancellationToken cancellationToken)
+    {
+        var batch = await free.ReadAsync(cancellationToken);
+        if (batch.Counters.Records > 0)
+        {
+            batch.RememberCommitted();
+        }
+        batch.Clear();
+        return batch;
+    }
+
+    private static async Task WriteChunksAsync(
+        ChannelReader<Chunk> full,
+        ChannelWriter<EntityBatch> free,
+        EntityWriter writer,
+        EntitySyncResult result,
+        SyncOptions options,
+        Stopwatch clock,
+        CancellationTokenSource failed)
+    {
+        try
+        {
+            await foreach (var chunk in full.ReadAllAsync(CancellationToken.None))
+            {
+                var batch = chunk.Batch;
+                var written = writer.Write(batch, chunk.Position);
+                Account(result, batch, written);
+                options.Progress?.Invoke(new SyncProgress(
+                    result.Entity, result.RecordsRead, result.BytesRead, result.RowsPerTable.Values.Sum(), result.Duplicates, result.RejectRows, clock.Elapsed));
+                await free.WriteAsync(batch, CancellationToken.None);
+            }
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
+        }
+    }
+
+    private static void Account(EntitySyncResult result, EntityBatch batch, ChunkResult written)
+    {
+        var counters = batch.Counters;
+        result.Chunks++;
+        result.RecordsRead += counters.Records;
+        result.RecordsLoaded += counters.Accepted - counters.Superseded;
+        result.Superseded += counters.Superseded;
+        result.Duplicates += counters.Duplicates;
+        result.Stale += counters.Stale;
+        result.RejectedWhole += counters.Rejected;
+        result.DuplicateElements += counters.DuplicateElements;
+        result.RejectRows += written.Rejects;
+        result.RecordsChanged += written.RecordsChanged;
+        foreach (var table in batch.Definition.Tables)
+        {
+            result.RowsPerTable[table.Name] = result.RowsPerTable.GetValueOrDefault(table.Name) + written.RowsPerTable[table.Index];
+        }
+    }
+
+    private static async Task<long> ReadResumePositionAsync(NpgsqlDataSource dataSource, EntityDefinition entity, string source, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(RuntimeSchema.ReadState);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entity.Name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = source });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return 0;
+        }
+        // A finished source is read again from the start (idempotent); an interrupted one resumes.
+        return reader.GetBoolean(1) ? 0 : reader.GetInt64(0);
+    }
+
+    private static void MergeDrift(List<DriftedField> fields)
+    {
+        var merged = fields
+            .GroupBy(f => (f.Table, f.Path))
+            .Select(g =>
+            {
+                var field = new DriftedField(g.Key.Table, g.Key.Path) { Count = g.Sum(f => f.Count) };
+                field.MergeTypes(g);
+                return field;
+            })
+            .OrderBy(f => f.Table, StringComparer.Ordinal)
+            .ThenBy(f => f.Path, StringComparer.Ordinal)
+            .ToList();
+        fields.Clear();
+        fields.AddRange(merged);
+    }
+}

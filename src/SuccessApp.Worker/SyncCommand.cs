@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using SuccessApp.Etl.Entities;
+using SuccessApp.Etl.Loading;
+using SuccessApp.Etl.Pipeline;
+using SuccessApp.Etl.Schema;
+
+namespace SuccessApp.Worker;
+
+/// <summary>What <c>successapp sync</c> was asked to do.</summary>
+public sealed record SyncRequest(IReadOnlyList<string> Entities, string? Source, bool FullRefresh, int ChunkSize, string? DatabaseUrl);
+
+/// <summary>
+/// <c>successapp sync</c>: migrate, then load every requested entity from its source and print a summary that
+/// accounts for every record read. Without <c>--source</c> each entity loads its bundled sample file.
+/// </summary>
+public static class SyncCommand
+{
+    public static async Task<int> RunAsync(SyncRequest request, EventLog log, TextWriter output, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var entities = SelectEntities(request.Entities);
+        if (request.Source is not null && entities.Count != 1)
+        {
+            throw new ArgumentException($"--source holds the records of one entity: name it with --entity (one of {string.Join(", ", SchemaRegistry.Entities.Select(e => e.Name))}).");
+        }
+
+        await using var dataSource = await Database.OpenAsync(log, request.DatabaseUrl, cancellationToken);
+        log.Write("migrate", ("entities", string.Join(",", entities.Select(e => e.Name))));
+        await Migrator.MigrateAsync(dataSource, entities, cancellationToken);
+
+        var options = new SyncOptions
+        {
+            ChunkSize = request.ChunkSize,
+            FullRefresh = request.FullRefresh,
+            Progress = p => log.Write("chunk", ("entity", p.Entity), ("records", p.RecordsRead), ("rows", p.RowsWritten),
+                ("duplicates", p.Duplicates), ("rejects", p.Rejects), ("records_per_s", Rate(p.RecordsRead, p.Elapsed))),
+        };
+        var results = new List<EntitySyncResult>();
+        foreach (var entity in entities)
+        {
+            var path = request.Source ?? SamplePath(entity);
+            if (path is null)
+            {
+                log.Write("skip", ("entity", entity.Name), ("reason", "no --source given and no bundled sample"));
+                continue;
+            }
+            var fullPath = Path.GetFullPath(path);
+            if (!File.Exists(fullPath))
+            {
+                throw new FileNotFoundException($"Source file for '{entity.Name}' not found: {fullPath}", fullPath);
+            }
+            log.Write("sync_start", ("entity", entity.Name), ("source", fullPath));
+            await using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var result = await SyncPipeline.RunAsync(dataSource, entity, stream, fullPath, log.RunId, options, cancellationToken);
+            results.Add(result);
+            log.Write("sync_done", ("entity", entity.Name), ("records", result.RecordsRead), ("loaded", result.RecordsLoaded),
+                ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),
+                ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("seconds", result.Elapsed.TotalSeconds));
+        }
+
+        Summary.Print(output, results, clock.Elapsed);
+        return results.All(r => r.Reconciles) ? 0 : 3;
+    }
+
+    private static List<EntityDefinition> SelectEntities(IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return [.. SchemaRegistry.Entities];
+        }
+        return [.. names.Select(name => SchemaRegistry.Find(name)
+            ?? throw new ArgumentException($"Unknown entity '{name}'. Known: {string.Join(", ", SchemaRegistry.Entities.Select(e => e.Name))}."))];
+    }
+
+    private static string? SamplePath(EntityDefinition entity)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "samples", entity.Name + ".ndjson");
+        return File.Exists(path) ? path : null;
+    }
+
+    internal static string Rate(long count, TimeSpan elapsed) =>
+        elapsed.TotalSeconds <= 0 ? "0" : (count / elapsed.TotalSeconds).ToString("0", CultureInfo.InvariantCulture);
+}
