@@ -1,0 +1,75 @@
+using System.Text;
+using Npgsql;
+using SuccessApp.Etl.Loading;
+using SuccessApp.Etl.Pipeline;
+using SuccessApp.Etl.Schema;
+
+namespace SuccessApp.Etl.Tests.Infrastructure;
+
+/// <summary>Loads records into a test database through the real pipeline and reads tables back for comparison.</summary>
+public static class LoadHelper
+{
+    public static async Task<EntitySyncResult> LoadAsync(
+        string connectionString, EntityDefinition entity, IEnumerable<string> records, int chunkSize = 5000, string source = "test.ndjson", bool fullRefresh = false)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await Migrator.MigrateAsync(dataSource, [entity], CancellationToken.None);
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n"));
+        return await SyncPipeline.RunAsync(dataSource, entity, stream, source, Guid.NewGuid(),
+            new SyncOptions { ChunkSize = chunkSize, FullRefresh = fullRefresh }, CancellationToken.None);
+    }
+
+    /// <summary>Every row of a table as text, sorted, bookkeeping columns left out unless asked for.</summary>
+    public static async Task<List<string>> DumpAsync(string connectionString, string table, bool withBookkeeping = false)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var columns = new List<string>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position", connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var name = reader.GetString(0);
+                if (withBookkeeping || !name.StartsWith('_') || name == "_extra")
+                {
+                    columns.Add(name);
+                }
+            }
+        }
+        Assert.True(columns.Count > 0, $"table {table} does not exist");
+        var select = string.Join(" || '|' || ", columns.Select(c => $"coalesce(\"{c.Replace("\"", "\"\"")}\"::text, 'NULL')"));
+        var rows = new List<string>();
+        await using (var command = new NpgsqlCommand($"SELECT {select} FROM \"{table}\"", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add(reader.GetString(0));
+            }
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    public static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public static async Task<Dictionary<string, List<string>>> DumpEntityAsync(string connectionString, EntityDefinition entity, bool withBookkeeping = false)
+    {
+        var tables = new Dictionary<string, List<string>>();
+        foreach (var table in entity.Tables)
+        {
+            tables[table.Name] = await DumpAsync(connectionString, table.Name, withBookkeeping);
+        }
+        tables[entity.ViewName] = await DumpAsync(connectionString, entity.ViewName, withBookkeeping: false);
+        return tables;
+    }
+}
