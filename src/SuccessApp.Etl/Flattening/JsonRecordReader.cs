@@ -198,7 +198,7 @@ public ref struct JsonRecordReader
         {
             case JsonTokenType.Null:
                 return Utf8Slice.Null;
-            case JsonTokenType.Number when NumericText.FitsPostgres(Json.ValueSpan):
+            case JsonTokenType.Number when Postgres.PgBinaryCopyWriter.FitsNumeric(Json.ValueSpan):
                 return _context.Arena.Append(Json.ValueSpan);
             case JsonTokenType.Number:
                 _context.Reject(table, path, RawToken(), "numeric", "number is outside PostgreSQL's numeric range");

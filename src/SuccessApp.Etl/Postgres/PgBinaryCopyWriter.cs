@@ -191,25 +191,7 @@ public sealed class PgBinaryCopyWriter : IDisposable
     /// </summary>
     public bool TryWriteNumeric(ReadOnlySpan<byte> jsonNumberText)
     {
-        if (!TryParseNumber(jsonNumberText, out var negative, out var integer, out var fraction, out var exponent))
-        {
-            return false;
-        }
-
-        var mantissa = new Mantissa(jsonNumberText[integer], jsonNumberText[fraction]);
-        // Mantissa digit i stands for 10^(point - 1 - i); base-10000 group g covers 10^(4g) to 10^(4g+3).
-        var point = mantissa.IntegerLength + exponent;
-        var scale = Math.Max(0, mantissa.FractionLength - exponent);
-        var first = mantissa.FirstNonZero();
-        long weight = 0;
-        var groups = 0;
-        if (first >= 0)
-        {
-            weight = FloorDiv4(point - 1 - first);
-            groups = (int)(weight - FloorDiv4(point - 1 - mantissa.LastNonZero()) + 1);
-        }
-        // The limits of numeric's stored form (int16 weight, 14-bit dscale), checked before anything is written.
-        if (weight > NumericMaxWeight || scale > NumericMaxDscale)
+        if (!TryPlanNumeric(jsonNumberText, out var negative, out var mantissa, out var point, out var scale, out var first, out var weight, out var groups))
         {
             return false;
         }
@@ -233,6 +215,37 @@ public sealed class PgBinaryCopyWriter : IDisposable
             WriteRawInt16((short)group);
         }
         return true;
+    }
+
+    /// <summary>True if <see cref="TryWriteNumeric"/> would accept the text: a JSON number within numeric's range.</summary>
+    public static bool FitsNumeric(ReadOnlySpan<byte> jsonNumberText) =>
+        TryPlanNumeric(jsonNumberText, out _, out _, out _, out _, out _, out _, out _);
+
+    // The layout of a numeric value, worked out before anything is written so that an out-of-range value writes nothing.
+    private static bool TryPlanNumeric(
+        ReadOnlySpan<byte> jsonNumberText, out bool negative, out Mantissa mantissa, out long point, out long scale, out int first, out long weight, out int groups)
+    {
+        mantissa = default;
+        point = scale = weight = 0;
+        first = -1;
+        groups = 0;
+        if (!TryParseNumber(jsonNumberText, out negative, out var integer, out var fraction, out var exponent))
+        {
+            return false;
+        }
+
+        mantissa = new Mantissa(jsonNumberText[integer], jsonNumberText[fraction]);
+        // Mantissa digit i stands for 10^(point - 1 - i); base-10000 group g covers 10^(4g) to 10^(4g+3).
+        point = mantissa.IntegerLength + exponent;
+        scale = Math.Max(0, mantissa.FractionLength - exponent);
+        first = mantissa.FirstNonZero();
+        if (first >= 0)
+        {
+            weight = FloorDiv4(point - 1 - first);
+            groups = (int)(weight - FloorDiv4(point - 1 - mantissa.LastNonZero()) + 1);
+        }
+        // The limits of numeric's stored form (int16 weight, 14-bit dscale).
+        return weight <= NumericMaxWeight && scale <= NumericMaxDscale;
     }
 
     /// <summary>The file trailer: an int16 field count of −1.</summary>

@@ -11,7 +11,8 @@ namespace SuccessApp.Etl.Sources;
 /// record itself. Bad data never throws: it comes back as <see cref="RecordFrameStatus.Invalid"/> or
 /// <see cref="RecordFrameStatus.TooLarge"/> frames, and only the stream's own I/O errors propagate.
 /// The sync (<see cref="TryReadNext"/>) and async (<see cref="ReadNextAsync"/>) faces share one state machine;
-/// only the buffer refill differs. The stream is not closed by <see cref="Dispose"/>.
+/// only the buffer refill differs. One reader at a time (not thread-safe); the stream is not closed by
+/// <see cref="Dispose"/>.
 /// </summary>
 public sealed class RecordFramer : IDisposable
 {
@@ -300,52 +301,58 @@ public sealed class RecordFramer : IDisposable
                     continue;
 
                 case Phase.Ndjson:
-                {
-                    var newline = buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)'\n');
-                    int lineEnd;
-                    if (newline >= 0)
                     {
-                        lineEnd = _pos + newline;
-                        _pos = lineEnd + 1;
-                    }
-                    else if (!_eof)
-                    {
-                        _pos = _end;
-                        if (IsFull(_recordStart))
+                        var newline = buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)'\n');
+                        int lineEnd;
+                        if (newline >= 0)
                         {
-                            _skipLine = _line++;
-                            BeginSkip(_recordStart, SkipKind.Line, RecordFrameStatus.TooLarge, Phase.Ndjson);
-                            continue;
+                            lineEnd = _pos + newline;
+                            _pos = lineEnd + 1;
                         }
-                        return NeedMore(_recordStart);
-                    }
-                    else if (_recordStart < _end)
-                    {
-                        lineEnd = _end;
-                        _pos = _end;
-                    }
-                    else
-                    {
-                        return End();
-                    }
+                        else if (!_eof)
+                        {
+                            _pos = _end;
+                            if (IsFull(_recordStart))
+                            {
+                                _skipLine = _line++;
+                                BeginSkip(_recordStart, SkipKind.Line, RecordFrameStatus.TooLarge, Phase.Ndjson);
+                                continue;
+                            }
+                            return NeedMore(_recordStart);
+                        }
+                        else if (_recordStart < _end)
+                        {
+                            lineEnd = _end;
+                            _pos = _end;
+                        }
+                        else
+                        {
+                            return End();
+                        }
 
-                    var lineNumber = _line++;
-                    var start = _recordStart;
-                    _recordStart = _pos;
-                    if (lineEnd > start && buffer[lineEnd - 1] == '\r')
-                    {
-                        lineEnd--;
+                        var lineNumber = _line++;
+                        var start = _recordStart;
+                        _recordStart = _pos;
+                        if (lineEnd - start >= _maxRecordBytes)
+                        {
+                            // Same verdict as a line that overflowed the buffer, whether or not the end of the data
+                            // came soon enough to let this one fit.
+                            return EmitRecord(RecordFrameStatus.TooLarge, start, lineEnd, lineNumber, remainder: true);
+                        }
+                        if (lineEnd > start && buffer[lineEnd - 1] == '\r')
+                        {
+                            lineEnd--;
+                        }
+                        switch (ClassifyLine(buffer.AsSpan(start, lineEnd - start), out var valueStart, out var valueEnd))
+                        {
+                            case LineKind.Ok:
+                                return Emit(RecordFrameStatus.Ok, start + valueStart, start + valueEnd, lineNumber);
+                            case LineKind.Invalid:
+                                return Emit(RecordFrameStatus.Invalid, start, lineEnd, lineNumber);
+                            default:
+                                continue;
+                        }
                     }
-                    switch (ClassifyLine(buffer.AsSpan(start, lineEnd - start), out var valueStart, out var valueEnd))
-                    {
-                        case LineKind.Ok:
-                            return Emit(RecordFrameStatus.Ok, start + valueStart, start + valueEnd, lineNumber);
-                        case LineKind.Invalid:
-                            return Emit(RecordFrameStatus.Invalid, start, lineEnd, lineNumber);
-                        default:
-                            continue;
-                    }
-                }
 
                 case Phase.ArrayOpen:
                     if (!SkipWhitespace())
@@ -467,42 +474,42 @@ public sealed class RecordFramer : IDisposable
                     continue;
 
                 case Phase.EnvelopeKeyOrEnd:
-                {
-                    if (!SkipWhitespace())
                     {
-                        if (EnvelopeStarved(out var step))
+                        if (!SkipWhitespace())
                         {
-                            return step;
+                            if (EnvelopeStarved(out var step))
+                            {
+                                return step;
+                            }
+                            continue;
                         }
-                        continue;
-                    }
-                    var b = buffer[_pos];
-                    if (b == '}')
-                    {
-                        CloseEnvelopeObject();
-                        continue;
-                    }
-                    if (b != '"')
-                    {
-                        BeginCorruptRest();
-                        continue;
-                    }
-                    // A key is compared whole, so it stays in the buffer until its closing quote has arrived.
-                    var keyEnd = FindStringEnd(buffer, _pos + 1);
-                    if (keyEnd < 0)
-                    {
-                        if (_eof || IsFull(_pos))
+                        var b = buffer[_pos];
+                        if (b == '}')
+                        {
+                            CloseEnvelopeObject();
+                            continue;
+                        }
+                        if (b != '"')
                         {
                             BeginCorruptRest();
                             continue;
                         }
-                        return NeedMore(_pos);
+                        // A key is compared whole, so it stays in the buffer until its closing quote has arrived.
+                        var keyEnd = FindStringEnd(buffer, _pos + 1);
+                        if (keyEnd < 0)
+                        {
+                            if (_eof || IsFull(_pos))
+                            {
+                                BeginCorruptRest();
+                                continue;
+                            }
+                            return NeedMore(_pos);
+                        }
+                        _keyMatched = !_recordsDone && KeyEquals(buffer.AsSpan(_pos, keyEnd - _pos), _pointer[_envDepth - 1]);
+                        _pos = keyEnd;
+                        _phase = Phase.EnvelopeColon;
+                        continue;
                     }
-                    _keyMatched = !_recordsDone && KeyEquals(buffer.AsSpan(_pos, keyEnd - _pos), _pointer[_envDepth - 1]);
-                    _pos = keyEnd;
-                    _phase = Phase.EnvelopeColon;
-                    continue;
-                }
 
                 case Phase.EnvelopeColon:
                     if (!SkipWhitespace())
@@ -523,54 +530,54 @@ public sealed class RecordFramer : IDisposable
                     continue;
 
                 case Phase.EnvelopeValue:
-                {
-                    if (!SkipWhitespace())
                     {
-                        if (EnvelopeStarved(out var step))
+                        if (!SkipWhitespace())
                         {
-                            return step;
-                        }
-                        continue;
-                    }
-                    var b = buffer[_pos];
-                    if (_keyMatched && _envDepth == _pointer.Length && b == '[')
-                    {
-                        _pos++;
-                        if (_probing)
-                        {
-                            // Records found. Lines inside the object before them mean pretty-printed JSON, which no
-                            // NDJSON record can be; otherwise look at how (and whether) the object ends.
-                            if (buffer.AsSpan(_probeObjectStart, _pos - _probeObjectStart).Contains((byte)'\n'))
+                            if (EnvelopeStarved(out var step))
                             {
-                                Decide(RecordFormat.Pages);
-                                continue;
+                                return step;
                             }
-                            _scanner.StartInsideArray(_envDepth);
-                            _phase = Phase.ProbeRest;
                             continue;
                         }
-                        AppendEnvelope(_envelopeFrom, _pos);
-                        _envelopeFrom = -1;
-                        _inEnvelopeArray = true;
-                        _phase = Phase.ArrayItems;
+                        var b = buffer[_pos];
+                        if (_keyMatched && _envDepth == _pointer.Length && b == '[')
+                        {
+                            _pos++;
+                            if (_probing)
+                            {
+                                // Records found. Lines inside the object before them mean pretty-printed JSON, which no
+                                // NDJSON record can be; otherwise look at how (and whether) the object ends.
+                                if (buffer.AsSpan(_probeObjectStart, _pos - _probeObjectStart).Contains((byte)'\n'))
+                                {
+                                    Decide(RecordFormat.Pages);
+                                    continue;
+                                }
+                                _scanner.StartInsideArray(_envDepth);
+                                _phase = Phase.ProbeRest;
+                                continue;
+                            }
+                            AppendEnvelope(_envelopeFrom, _pos);
+                            _envelopeFrom = -1;
+                            _inEnvelopeArray = true;
+                            _phase = Phase.ArrayItems;
+                            continue;
+                        }
+                        if (_keyMatched && _envDepth < _pointer.Length && b == '{')
+                        {
+                            _envDepth++;
+                            _pos++;
+                            _phase = Phase.EnvelopeKeyOrEnd;
+                            continue;
+                        }
+                        if (b is (byte)'}' or (byte)']' or (byte)',' or (byte)':')
+                        {
+                            BeginCorruptRest();
+                            continue;
+                        }
+                        _scanner.Start(b);
+                        _phase = Phase.EnvelopeSkipValue;
                         continue;
                     }
-                    if (_keyMatched && _envDepth < _pointer.Length && b == '{')
-                    {
-                        _envDepth++;
-                        _pos++;
-                        _phase = Phase.EnvelopeKeyOrEnd;
-                        continue;
-                    }
-                    if (b is (byte)'}' or (byte)']' or (byte)',' or (byte)':')
-                    {
-                        BeginCorruptRest();
-                        continue;
-                    }
-                    _scanner.Start(b);
-                    _phase = Phase.EnvelopeSkipValue;
-                    continue;
-                }
 
                 case Phase.EnvelopeSkipValue:
                     switch (_scanner.Advance(buffer.AsSpan(0, _end), ref _pos))
@@ -784,34 +791,34 @@ public sealed class RecordFramer : IDisposable
         switch (_skipKind)
         {
             case SkipKind.Line:
-            {
-                var newline = buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)'\n');
-                if (newline >= 0)
                 {
-                    unitEnd = _pos + newline;
-                    _pos = unitEnd + 1;
-                    done = true;
-                }
-                else
-                {
-                    _pos = _end;
-                }
-                break;
-            }
-            case SkipKind.Value:
-            {
-                var result = _scanner.Advance(buffer.AsSpan(0, _end), ref _pos);
-                unitEnd = _pos;
-                if (result != JsonScanResult.NeedMore)
-                {
-                    done = true;
-                    if (result == JsonScanResult.Mismatch)
+                    var newline = buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)'\n');
+                    if (newline >= 0)
                     {
-                        _skipStatus = RecordFrameStatus.Invalid;
+                        unitEnd = _pos + newline;
+                        _pos = unitEnd + 1;
+                        done = true;
                     }
+                    else
+                    {
+                        _pos = _end;
+                    }
+                    break;
                 }
-                break;
-            }
+            case SkipKind.Value:
+                {
+                    var result = _scanner.Advance(buffer.AsSpan(0, _end), ref _pos);
+                    unitEnd = _pos;
+                    if (result != JsonScanResult.NeedMore)
+                    {
+                        done = true;
+                        if (result == JsonScanResult.Mismatch)
+                        {
+                            _skipStatus = RecordFrameStatus.Invalid;
+                        }
+                    }
+                    break;
+                }
             default:
                 _pos = _end;
                 break;
@@ -860,11 +867,19 @@ public sealed class RecordFramer : IDisposable
     }
 
     // A record that lies in the buffer; a cut-off remainder shows only its first PreviewBytes.
-    private Step EmitRecord(RecordFrameStatus status, int start, int end, bool remainder = false)
+    private Step EmitRecord(RecordFrameStatus status, int start, int end, bool remainder = false) =>
+        EmitRecord(status, start, end, CountLinesTo(start), remainder);
+
+    private Step EmitRecord(RecordFrameStatus status, int start, int end, long line, bool remainder)
+    {
+        var shown = remainder ? Math.Min(end - start, _previewBytes) : end - start;
+        return SetFrame(status, _buffer.AsMemory(start, shown), line, _origin + start, end - start);
+    }
+
+    private long CountLinesTo(int start)
     {
         AdvanceLines(start);
-        var shown = remainder ? Math.Min(end - start, _previewBytes) : end - start;
-        return SetFrame(status, _buffer.AsMemory(start, shown), _line, _origin + start, end - start);
+        return _line;
     }
 
     private Step Emit(RecordFrameStatus status, int start, int end, long line) =>

@@ -15,8 +15,9 @@ public sealed class RecordFramerOptions
     public int InitialBufferBytes { get; init; } = 64 * 1024;
 
     /// <summary>
-    /// Largest record kept whole (for NDJSON, the line with its line break); the buffer doubles up to this only
-    /// when one record needs it. Larger records come back as <see cref="RecordFrameStatus.TooLarge"/>.
+    /// Largest record kept whole (an NDJSON line must be shorter, to leave room for its line break); the buffer
+    /// doubles up to this only when one record needs it. Larger records come back as
+    /// <see cref="RecordFrameStatus.TooLarge"/>.
     /// </summary>
     public int MaxRecordBytes { get; init; } = 16 * 1024 * 1024;
 
