@@ -15,7 +15,7 @@ public static class Summary
         foreach (var r in results)
         {
             output.WriteLine();
-            output.WriteLine($"{r.Entity}  ({r.Source}{(r.ResumedFrom > 0 ? $", resumed after record {r.ResumedFrom}" : "")})");
+            output.WriteLine($"{r.Entity}  ({r.Source}{(r.ResumedFrom is { } from ? $", resumed after checkpoint {from}" : "")})");
             output.WriteLine(string.Create(c, $"  records read        {r.RecordsRead,10:N0}"));
             output.WriteLine(string.Create(c, $"  loaded              {r.RecordsLoaded,10:N0}   (changed in the database: {r.RecordsChanged:N0})"));
             output.WriteLine(string.Create(c, $"  duplicates dropped  {r.Duplicates,10:N0}"));

@@ -4,6 +4,7 @@ using SuccessApp.Etl.Entities;
 using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Pipeline;
 using SuccessApp.Etl.Schema;
+using SuccessApp.Etl.Sources;
 
 namespace SuccessApp.Worker;
 
@@ -51,8 +52,9 @@ public static class SyncCommand
                 throw new FileNotFoundException($"Source file for '{entity.Name}' not found: {fullPath}", fullPath);
             }
             log.Write("sync_start", ("entity", entity.Name), ("source", fullPath));
-            await using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            var result = await SyncPipeline.RunAsync(dataSource, entity, stream, fullPath, log.RunId, options, cancellationToken);
+            var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            await using var source = new StreamRecordSource(stream, fullPath, options.Framer);
+            var result = await SyncPipeline.RunAsync(dataSource, entity, source, log.RunId, options, cancellationToken);
             results.Add(result);
             log.Write("sync_done", ("entity", entity.Name), ("records", result.RecordsRead), ("loaded", result.RecordsLoaded),
                 ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),

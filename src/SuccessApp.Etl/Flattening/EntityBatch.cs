@@ -78,6 +78,46 @@ public abstract class EntityBatch : IDisposable
     {
         Context.Reset();
         Counters = default;
+        _maxCursor = null;
+        _maxCursorText = null;
+    }
+
+    private long? _maxCursor;
+    private CursorKind _cursorKind;
+    private string? _maxCursorText;
+
+    private enum CursorKind
+    {
+        Timestamp,
+        Date,
+        Integer,
+    }
+
+    /// <summary>
+    /// The newest cursor among the chunk's accepted records, as sortable text (ISO 8601 UTC, or a zero-padded
+    /// integer), for the next incremental request; null when the entity has no cursor or no record had one.
+    /// </summary>
+    public string? MaxCursor => _maxCursorText ??= _maxCursor is not { } value ? null : _cursorKind switch
+    {
+        CursorKind.Timestamp => new DateTime(value, DateTimeKind.Utc).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture),
+        CursorKind.Date => DateOnly.FromDayNumber((int)value).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString("D20", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    protected void ObserveCursor(DateTime? value) => Observe(value?.Ticks, CursorKind.Timestamp);
+
+    protected void ObserveCursor(DateOnly? value) => Observe(value?.DayNumber, CursorKind.Date);
+
+    protected void ObserveCursor(long? value) => Observe(value, CursorKind.Integer);
+
+    private void Observe(long? value, CursorKind kind)
+    {
+        if (value is { } v && (_maxCursor is not { } max || v > max))
+        {
+            _maxCursor = v;
+            _cursorKind = kind;
+            _maxCursorText = null;
+        }
     }
 
     /// <summary>Keeps a record that could not be framed or parsed, whole, in rejects.</summary>

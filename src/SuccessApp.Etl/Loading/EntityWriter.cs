@@ -8,7 +8,7 @@ using SuccessApp.Etl.Schema;
 namespace SuccessApp.Etl.Loading;
 
 /// <summary>Where a chunk leaves its source: committed in the same transaction as the chunk's rows.</summary>
-public readonly record struct SourcePosition(string Source, long Position, bool Completed, string? MaxCursor);
+public readonly record struct SourcePosition(string Source, string Checkpoint, bool Completed, string? MaxCursor);
 
 /// <summary>What one committed chunk did.</summary>
 public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTable, long RecordsChanged, long Rejects);
@@ -153,7 +153,7 @@ public sealed class EntityWriter : IDisposable
         using var command = new NpgsqlCommand(RuntimeSchema.SaveState, _connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _entity.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = position.Source });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Position });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = position.Checkpoint });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = position.Completed });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)position.MaxCursor ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = _runId });

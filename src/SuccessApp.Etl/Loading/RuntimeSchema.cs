@@ -14,7 +14,7 @@ public static class RuntimeSchema
         CREATE TABLE IF NOT EXISTS "successapp_state" (
             "entity" text NOT NULL,
             "source" text NOT NULL,
-            "position" bigint NOT NULL DEFAULT 0,
+            "checkpoint" text,
             "completed" boolean NOT NULL DEFAULT false,
             "max_cursor" text,
             "run_id" uuid,
@@ -72,14 +72,14 @@ public static class RuntimeSchema
         """;
 
     public const string ReadState = """
-        SELECT "position", "completed", "max_cursor" FROM "successapp_state" WHERE "entity" = $1 AND "source" = $2
+        SELECT "checkpoint", "completed", "max_cursor" FROM "successapp_state" WHERE "entity" = $1 AND "source" = $2
         """;
 
     public const string SaveState = """
-        INSERT INTO "successapp_state" ("entity", "source", "position", "completed", "max_cursor", "run_id", "updated_at")
+        INSERT INTO "successapp_state" ("entity", "source", "checkpoint", "completed", "max_cursor", "run_id", "updated_at")
         VALUES ($1, $2, $3, $4, $5, $6, now())
         ON CONFLICT ("entity", "source") DO UPDATE SET
-            "position" = EXCLUDED."position",
+            "checkpoint" = EXCLUDED."checkpoint",
             "completed" = EXCLUDED."completed",
             "max_cursor" = COALESCE(GREATEST(EXCLUDED."max_cursor", "successapp_state"."max_cursor"), EXCLUDED."max_cursor", "successapp_state"."max_cursor"),
             "run_id" = EXCLUDED."run_id",

@@ -9,8 +9,8 @@ public sealed class EntitySyncResult
 
     public required string Source { get; init; }
 
-    /// <summary>Records skipped because a previous, interrupted run had already committed them.</summary>
-    public long ResumedFrom { get; set; }
+    /// <summary>Checkpoint of an interrupted earlier run that this one continued after, or null.</summary>
+    public string? ResumedFrom { get; set; }
 
     public long RecordsRead { get; set; }
 

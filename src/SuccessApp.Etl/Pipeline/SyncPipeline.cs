@@ -20,18 +20,18 @@ public static class SyncPipeline
     public static async Task<EntitySyncResult> RunAsync(
         NpgsqlDataSource dataSource,
         EntityDefinition entity,
-        Stream source,
-        string sourceName,
+        RecordSource source,
         Guid runId,
         SyncOptions options,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var result = new EntitySyncResult { Entity = entity.Name, Source = sourceName };
+        var result = new EntitySyncResult { Entity = entity.Name, Source = source.Name };
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await EntityLock.AcquireAsync(connection, entity.Name, cancellationToken);
-        var resume = options.FullRefresh ? 0 : await ReadResumePositionAsync(dataSource, entity, sourceName, cancellationToken);
-        result.ResumedFrom = resume;
+        var state = options.FullRefresh ? default : await ReadStateAsync(dataSource, entity, source.Name, cancellationToken);
+        result.ResumedFrom = state.Checkpoint;
+        await source.StartAsync(state.Checkpoint, state.MaxCursor, cancellationToken);
         using var writer = new EntityWriter(connection, entity, runId);
         var recent = new RecentRecordCache(options.RecentRecordEntries);
         EntityBatch[] batches = [entity.CreateBatch(), entity.CreateBatch()];
@@ -47,7 +47,7 @@ public static class SyncPipeline
         var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed), CancellationToken.None);
         try
         {
-            await ReadAsync(source, entity, options, resume, free.Reader, full.Writer, result, failed.Token);
+            await ReadAsync(source, options, free.Reader, full.Writer, result, failed.Token);
         }
         catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -71,26 +71,17 @@ public static class SyncPipeline
     }
 
     private static async Task ReadAsync(
-        Stream source,
-        EntityDefinition entity,
+        RecordSource source,
         SyncOptions options,
-        long resume,
         ChannelReader<EntityBatch> free,
         ChannelWriter<Chunk> full,
         EntitySyncResult result,
         CancellationToken cancellationToken)
     {
-        using var framer = new RecordFramer(source, options.Framer);
         var batch = await NextBatchAsync(free, cancellationToken);
-        long position = 0;
-        while (await framer.ReadNextAsync(cancellationToken))
+        while (await source.ReadNextAsync(cancellationToken))
         {
-            var frame = framer.Current;
-            position = frame.Ordinal + 1;
-            if (frame.Ordinal < resume)
-            {
-                continue;
-            }
+            var frame = source.Current;
             switch (frame.Status)
             {
                 case RecordFrameStatus.Ok:
@@ -105,16 +96,14 @@ public static class SyncPipeline
             }
             if (batch.Counters.Records >= options.ChunkSize || batch.Context.Arena.Length >= options.MaxChunkTextBytes)
             {
-                result.BytesRead = framer.BytesRead;
-                await full.WriteAsync(new Chunk(batch, new SourcePosition(Name(result), position, false, null)), cancellationToken);
+                result.BytesRead = source.BytesRead;
+                await full.WriteAsync(new Chunk(batch, new SourcePosition(source.Name, source.Checkpoint, false, batch.MaxCursor)), cancellationToken);
                 batch = await NextBatchAsync(free, cancellationToken);
             }
         }
-        result.BytesRead = framer.BytesRead;
-        await full.WriteAsync(new Chunk(batch, new SourcePosition(Name(result), Math.Max(position, resume), true, null)), cancellationToken);
+        result.BytesRead = source.BytesRead;
+        await full.WriteAsync(new Chunk(batch, new SourcePosition(source.Name, source.Checkpoint, true, batch.MaxCursor)), cancellationToken);
     }
-
-    private static string Name(EntitySyncResult result) => result.Source;
 
     /// <summary>A free batch: what its last chunk committed is remembered for dedup, then it is emptied.</summary>
     private static async ValueTask<EntityBatch> NextBatchAsync(ChannelReader<EntityBatch> free, CancellationToken cancellationToken)
@@ -175,7 +164,9 @@ public static class SyncPipeline
         }
     }
 
-    private static async Task<long> ReadResumePositionAsync(NpgsqlDataSource dataSource, EntityDefinition entity, string source, CancellationToken cancellationToken)
+    private readonly record struct ResumeState(string? Checkpoint, string? MaxCursor);
+
+    private static async Task<ResumeState> ReadStateAsync(NpgsqlDataSource dataSource, EntityDefinition entity, string source, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(RuntimeSchema.ReadState);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entity.Name });
@@ -183,10 +174,13 @@ public static class SyncPipeline
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            return 0;
+            return default;
         }
-        // A finished source is read again from the start (idempotent); an interrupted one resumes.
-        return reader.GetBoolean(1) ? 0 : reader.GetInt64(0);
+        var maxCursor = reader.IsDBNull(2) ? null : reader.GetString(2);
+        // A finished source is read again from the start (idempotent; an API source asks only for what changed since
+        // the stored cursor); an interrupted one resumes after its last committed chunk.
+        var completed = reader.GetBoolean(1);
+        return new ResumeState(completed || reader.IsDBNull(0) ? null : reader.GetString(0), maxCursor);
     }
 
     private static void MergeDrift(List<DriftedField> fields)

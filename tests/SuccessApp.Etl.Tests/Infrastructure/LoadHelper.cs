@@ -3,6 +3,7 @@ using Npgsql;
 using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Pipeline;
 using SuccessApp.Etl.Schema;
+using SuccessApp.Etl.Sources;
 
 namespace SuccessApp.Etl.Tests.Infrastructure;
 
@@ -14,8 +15,9 @@ public static class LoadHelper
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await Migrator.MigrateAsync(dataSource, [entity], CancellationToken.None);
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n"));
-        return await SyncPipeline.RunAsync(dataSource, entity, stream, source, Guid.NewGuid(),
+        var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n"));
+        await using var recordSource = new StreamRecordSource(stream, source);
+        return await SyncPipeline.RunAsync(dataSource, entity, recordSource, Guid.NewGuid(),
             new SyncOptions { ChunkSize = chunkSize, FullRefresh = fullRefresh }, CancellationToken.None);
     }
 
