@@ -54,7 +54,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidCursor = Error(
         "SA1011", "Invalid cursor",
-        "Cursor '{0}' of entity '{1}' is not a top-level timestamp, date, integer or string property");
+        "Cursor '{0}' of entity '{1}' is not a top-level date-time, date or integer property (cursors are compared as time or number)");
 
     public static readonly DiagnosticDescriptor RootNotObject = Error(
         "SA1012", "Entity schema is not an object",

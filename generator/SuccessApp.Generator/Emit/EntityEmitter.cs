@@ -350,6 +350,10 @@ internal static class EntityEmitter
                 w.Line("_recordKeys.Replace(row.KeyHash, existing, mark0);");
                 w.Line("Counters.Superseded++;");
             }
+            if (entity.CursorColumn >= 0)
+            {
+                w.Line($"ObserveCursor(row.{root.Columns[entity.CursorColumn].Member});");
+            }
             w.Line("Counters.Accepted++;");
             w.Line($"return {Rt}RecordOutcome.Accepted;");
         }

@@ -153,6 +153,68 @@ internal static class JsonTree
     }
 }
 
+/// <summary>Compact JSON text of a value: the same for any formatting of the same content.</summary>
+internal static class JsonWriter
+{
+    public static string Compact(JsonValue value)
+    {
+        var builder = new StringBuilder();
+        Write(builder, value);
+        return builder.ToString();
+    }
+
+    private static void Write(StringBuilder builder, JsonValue value)
+    {
+        switch (value.Kind)
+        {
+            case JsonKind.Object:
+                builder.Append('{');
+                for (var i = 0; i < value.Members.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        builder.Append(',');
+                    }
+                    String(builder, value.Members[i].Name);
+                    builder.Append(':');
+                    Write(builder, value.Members[i].Value);
+                }
+                builder.Append('}');
+                break;
+            case JsonKind.Array:
+                builder.Append('[');
+                for (var i = 0; i < value.Items.Count; i++)
+                {
+                    if (i > 0)
+                    {
+                        builder.Append(',');
+                    }
+                    Write(builder, value.Items[i]);
+                }
+                builder.Append(']');
+                break;
+            case JsonKind.String:
+                String(builder, value.Text!);
+                break;
+            case JsonKind.Number:
+                builder.Append(value.Text);
+                break;
+            case JsonKind.True:
+                builder.Append("true");
+                break;
+            case JsonKind.False:
+                builder.Append("false");
+                break;
+            default:
+                builder.Append("null");
+                break;
+        }
+    }
+
+    private static void String(StringBuilder builder, string text) =>
+        builder.Append('"').Append(Emit.Names.JsonEscape(text)).Append('"');
+}
+
 /// <summary>Turns byte offsets into the line and character column an editor shows.</summary>
 internal sealed class LineMap
 {

@@ -181,7 +181,8 @@ internal sealed class SchemaFileParser
         }
         var key = value.Member("primaryKey");
         var cursor = value.Member("cursor");
-        var settingsJson = Encoding.UTF8.GetString(_bytes, value.Offset, value.Length);
+        // Kept compact, so re-indenting the block changes nothing downstream.
+        var settingsJson = JsonWriter.Compact(value);
         var table = StringOf(value, "table", "x-successapp");
         if (table is null)
         {

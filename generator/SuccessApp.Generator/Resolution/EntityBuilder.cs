@@ -37,7 +37,10 @@ internal sealed class EntityBuilder
         var builder = new EntityBuilder(file, all, ns);
         var model = builder.Build();
         var errors = builder._diagnostics.ToEquatableArray();
-        return new EntityResult(file.Path, builder._diagnostics.Count == 0 ? model : null, errors);
+        // The file's own errors are reported by the parse step; with any of them the entity generates nothing,
+        // but resolution still runs so that one build shows every problem.
+        var clean = builder._diagnostics.Count == 0 && file.Diagnostics.Count == 0;
+        return new EntityResult(file.Path, clean ? model : null, errors);
     }
 
     private EntityModel? Build()
@@ -56,7 +59,7 @@ internal sealed class EntityBuilder
         }
 
         CheckLength("Table", settings.Table, settings.Pos, "x-successapp.table");
-        var rootTable = NewTable(settings.Table, -1, 0, "$", isScalar: false, settings.Pos);
+        var rootTable = NewTable(settings.Table, -1, 0, "$", isScalar: false, settings.Pos, _file.Path);
         var required = new HashSet<string>(rootNode.Node.Required);
         rootTable.Element = BuildObject(rootTable, rootNode, string.Empty, "", "", required);
 
@@ -86,7 +89,7 @@ internal sealed class EntityBuilder
             _namespace);
     }
 
-    private ObjectPlan BuildObject(TableDraft table, ResolvedSchema schema, string columnPrefix, string jsonPath, string extraPrefix, HashSet<string> required)
+    private ObjectPlan BuildObject(TableDraft table, ResolvedSchema schema, string columnPrefix, string jsonPath, string extraPrefix, HashSet<string> required, bool nullableObject = false)
     {
         var identity = schema.Trail.Count > 0 ? schema.Trail[schema.Trail.Count - 1] : schema.File.Path + "@" + schema.Node.Pos.Offset;
         _expanding.Push(identity);
@@ -98,12 +101,13 @@ internal sealed class EntityBuilder
             var flattened = Flattened(resolved);
             var columnName = columnPrefix + (resolved.Column ?? property.Name);
             var path = jsonPath + Names.PathSegment(property.Name);
-            var nullable = resolved.Nullable || !required.Contains(property.Name);
-            var kind = Classify(flattened, where, property.Pos);
+            // A field of an object that may itself be null or absent is nullable whatever the object requires.
+            var nullable = nullableObject || resolved.Nullable || !required.Contains(property.Name);
+            var kind = Classify(flattened, where, property.Pos, file.Path);
 
             if (kind == Shape.Object && IsRecursive(flattened))
             {
-                Report(DiagnosticDescriptors.RecursiveSchema, property.Pos, where, flattened.RefTarget ?? property.Name);
+                ReportIn(file.Path, DiagnosticDescriptors.RecursiveSchema, property.Pos, where, flattened.RefTarget ?? property.Name);
                 kind = Shape.Scalar;
                 flattened.Flatten = false;
             }
@@ -112,13 +116,13 @@ internal sealed class EntityBuilder
             {
                 case Shape.Object:
                 {
-                    var nested = BuildObject(table, flattened, columnName + ".", path, extraPrefix + Names.JsonEscape(property.Name) + ".", new HashSet<string>(flattened.Node.Required));
+                    var nested = BuildObject(table, flattened, columnName + ".", path, extraPrefix + Names.JsonEscape(property.Name) + ".", new HashSet<string>(flattened.Node.Required), nullable);
                     fields.Add(new FieldPlan(property.Name, FieldKind.Object, -1, nested, -1));
                     break;
                 }
                 case Shape.Array:
                 {
-                    var child = BuildArray(table, property, flattened, table.ColumnPrefix + columnName, path, where);
+                    var child = BuildArray(table, property, file, flattened, table.ColumnPrefix + columnName, path, where);
                     if (child >= 0)
                     {
                         fields.Add(new FieldPlan(property.Name, FieldKind.Array, -1, null, child));
@@ -137,7 +141,8 @@ internal sealed class EntityBuilder
                         path,
                         resolved.RefTarget,
                         property.Pos,
-                        property.Name));
+                        property.Name,
+                        file.Path));
                     fields.Add(new FieldPlan(property.Name, FieldKind.Column, column, null, -1));
                     break;
                 }
@@ -147,25 +152,31 @@ internal sealed class EntityBuilder
         return new ObjectPlan(_planIds++, jsonPath, extraPrefix, fields.ToEquatableArray());
     }
 
-    private int BuildArray(TableDraft parent, PropertyNode property, ResolvedSchema array, string baseName, string path, string where)
+    private int BuildArray(TableDraft parent, PropertyNode property, SchemaFile file, ResolvedSchema array, string baseName, string path, string where)
     {
         if (array.Node.Items is null)
         {
-            Report(DiagnosticDescriptors.ArrayWithoutItems, property.Pos, where);
+            ReportIn(file.Path, DiagnosticDescriptors.ArrayWithoutItems, property.Pos, where);
             return -1;
         }
         var items = _resolver.Resolve(array.Node.Items, array.File, where + "[]");
         var flattenedItems = Flattened(items);
-        var itemShape = Classify(flattenedItems, where + "[]", property.Pos);
+        var itemShape = Classify(flattenedItems, where + "[]", property.Pos, file.Path);
+        if (itemShape == Shape.Object && IsRecursive(flattenedItems))
+        {
+            ReportIn(file.Path, DiagnosticDescriptors.RecursiveSchema, property.Pos, where, flattenedItems.RefTarget ?? property.Name);
+            itemShape = Shape.Scalar;
+            flattenedItems.Flatten = false;
+        }
         var tableName = array.Table ?? parent.Name + "_" + baseName.Substring(parent.ColumnPrefix.Length).Replace('.', '_');
-        CheckLength("Table", tableName, property.Pos, "x-table");
+        CheckLength("Table", tableName, property.Pos, "x-table", file.Path);
 
-        var child = NewTable(tableName, parent.Index, parent.Depth + 1, path, itemShape != Shape.Object, property.Pos);
+        var child = NewTable(tableName, parent.Index, parent.Depth + 1, path, itemShape != Shape.Object, property.Pos, file.Path);
         child.ColumnPrefix = baseName + "_";
         child.DeclaredKey = array.Key.Count > 0 ? array.Key : items.Key;
         child.KeyPos = array.Key.Count > 0 ? array.KeyPos : items.KeyPos;
 
-        if (itemShape == Shape.Object && !IsRecursive(flattenedItems))
+        if (itemShape == Shape.Object)
         {
             child.Element = BuildObject(child, flattenedItems, string.Empty, string.Empty, string.Empty, new HashSet<string>(flattenedItems.Node.Required));
         }
@@ -173,9 +184,10 @@ internal sealed class EntityBuilder
         {
             // Array of scalars (or of arrays / free-form values, kept as jsonb): one value column named after the array.
             var type = itemShape == Shape.Object || itemShape == Shape.Array ? ValueKind.Jsonb : ScalarType(flattenedItems);
+            var nullable = flattenedItems.Nullable || flattenedItems.Node.Types.Count == 0;
             child.ValueColumn = child.AddColumn(new ColumnDraft(
-                baseName, ColumnKind.Value, type, flattenedItems.PgType ?? Names.PgType(type), true, string.Empty,
-                items.RefTarget, property.Pos, property.Name));
+                baseName, ColumnKind.Value, type, flattenedItems.PgType ?? Names.PgType(type), nullable, string.Empty,
+                items.RefTarget, property.Pos, property.Name, file.Path));
         }
         return child.Index;
     }
@@ -248,7 +260,7 @@ internal sealed class EntityBuilder
             only.Trail.InsertRange(0, schema.Trail);
             return only;
         }
-        var kinds = nonNull.Select(b => Classify(b, null, SourcePos.None) == Shape.Scalar ? ScalarType(b).ToString() : "composite").Distinct().ToList();
+        var kinds = nonNull.Select(b => Classify(b, null, SourcePos.None, b.File.Path) == Shape.Scalar ? ScalarType(b).ToString() : "composite").Distinct().ToList();
         if (kinds.Count == 1 && kinds[0] != "composite")
         {
             var first = nonNull[0];
@@ -263,7 +275,7 @@ internal sealed class EntityBuilder
         return schema;
     }
 
-    private Shape Classify(ResolvedSchema schema, string? where, SourcePos pos)
+    private Shape Classify(ResolvedSchema schema, string? where, SourcePos pos, string file)
     {
         if (schema.Flatten == false)
         {
@@ -290,7 +302,7 @@ internal sealed class EntityBuilder
             case "array":
                 if (!node.HasItems && where is not null)
                 {
-                    Report(DiagnosticDescriptors.ArrayWithoutItems, pos, where);
+                    ReportIn(file, DiagnosticDescriptors.ArrayWithoutItems, pos, where);
                     schema.Flatten = false;
                     return Shape.Scalar;
                 }
@@ -344,9 +356,9 @@ internal sealed class EntityBuilder
         _ => ValueKind.Text,
     };
 
-    private TableDraft NewTable(string name, int parent, int depth, string path, bool isScalar, SourcePos pos)
+    private TableDraft NewTable(string name, int parent, int depth, string path, bool isScalar, SourcePos pos, string file)
     {
-        var table = new TableDraft(_tables.Count, name, parent, depth, path, isScalar, pos);
+        var table = new TableDraft(_tables.Count, name, parent, depth, path, isScalar, pos) { FilePath = file };
         _tables.Add(table);
         if (parent >= 0)
         {
@@ -393,7 +405,7 @@ internal sealed class EntityBuilder
                 {
                     var source = parent.Columns[parentKey];
                     var origin = source.Kind == ColumnKind.ParentKey ? (source.SourceTable, source.SourceColumn) : (parent.Index, parentKey);
-                    keys.Add(new ColumnDraft(source.Name, ColumnKind.ParentKey, source.Type, source.PgType, false, string.Empty, null, table.Pos, source.PropertyName)
+                    keys.Add(new ColumnDraft(source.Name, ColumnKind.ParentKey, source.Type, source.PgType, false, string.Empty, null, table.Pos, source.PropertyName, table.FilePath)
                     {
                         IsKey = true,
                         SourceTable = origin.Item1,
@@ -410,7 +422,7 @@ internal sealed class EntityBuilder
                             : table.Columns.FindIndex(c => c.Kind == ColumnKind.Value && c.PropertyName == key && c.JsonPath == Names.PathSegment(key));
                         if (column < 0 || table.Columns[column].Type == ValueKind.Jsonb)
                         {
-                            Report(DiagnosticDescriptors.InvalidKey, table.KeyPos, table.JsonPath.TrimStart('.'), key);
+                            ReportIn(table.FilePath, DiagnosticDescriptors.InvalidKey, table.KeyPos, table.JsonPath.TrimStart('.'), key);
                             continue;
                         }
                         table.Columns[column].IsKey = true;
@@ -419,7 +431,7 @@ internal sealed class EntityBuilder
                 }
                 else
                 {
-                    keys.Add(new ColumnDraft(table.ColumnPrefix + "ordinal", ColumnKind.Ordinal, ValueKind.Int32, "integer", false, string.Empty, null, table.Pos, "(position)")
+                    keys.Add(new ColumnDraft(table.ColumnPrefix + "ordinal", ColumnKind.Ordinal, ValueKind.Int32, "integer", false, string.Empty, null, table.Pos, "(position)", table.FilePath)
                     {
                         IsKey = true,
                     });
@@ -429,9 +441,9 @@ internal sealed class EntityBuilder
                 table.KeyColumns.AddRange(Enumerable.Range(0, keys.Count));
                 table.KeyColumns.AddRange(ownKeys.Select(k => k + keys.Count));
             }
-            table.AddColumn(new ColumnDraft("_extra", ColumnKind.Extra, ValueKind.Jsonb, "jsonb", true, string.Empty, null, table.Pos, "_extra"));
-            table.AddColumn(new ColumnDraft("_hash", ColumnKind.Hash, ValueKind.Int64, "bigint", false, string.Empty, null, table.Pos, "_hash"));
-            table.AddColumn(new ColumnDraft("_loaded_at", ColumnKind.LoadedAt, ValueKind.TimestampTz, "timestamptz", false, string.Empty, null, table.Pos, "_loaded_at"));
+            table.AddColumn(new ColumnDraft("_extra", ColumnKind.Extra, ValueKind.Jsonb, "jsonb", true, string.Empty, null, table.Pos, "_extra", table.FilePath));
+            table.AddColumn(new ColumnDraft("_hash", ColumnKind.Hash, ValueKind.Int64, "bigint", false, string.Empty, null, table.Pos, "_hash", table.FilePath));
+            table.AddColumn(new ColumnDraft("_loaded_at", ColumnKind.LoadedAt, ValueKind.TimestampTz, "timestamptz", false, string.Empty, null, table.Pos, "_loaded_at", table.FilePath));
         }
     }
 
@@ -457,7 +469,7 @@ internal sealed class EntityBuilder
         {
             if (tables.TryGetValue(table.Name, out var other))
             {
-                Report(DiagnosticDescriptors.NameCollision, table.Pos, other.JsonPath, table.JsonPath, "table", table.Name, "x-table");
+                ReportIn(table.FilePath, DiagnosticDescriptors.NameCollision, table.Pos, other.JsonPath, table.JsonPath, "table", table.Name, "x-table");
             }
             else
             {
@@ -466,10 +478,10 @@ internal sealed class EntityBuilder
             var columns = new Dictionary<string, ColumnDraft>(StringComparer.Ordinal);
             foreach (var column in table.Columns)
             {
-                CheckLength("Column", column.Name, column.Pos, "x-column");
+                CheckLength("Column", column.Name, column.Pos, "x-column", column.FilePath);
                 if (columns.TryGetValue(column.Name, out var first))
                 {
-                    Report(DiagnosticDescriptors.NameCollision, column.Pos, first.Describe(), column.Describe(), "column", column.Name, "x-column");
+                    ReportIn(column.FilePath, DiagnosticDescriptors.NameCollision, column.Pos, first.Describe(), column.Describe(), "column", column.Name, "x-column");
                 }
                 else
                 {
@@ -479,18 +491,20 @@ internal sealed class EntityBuilder
         }
 
         // The wide view puts every table's value columns side by side: they must not collide there either.
-        var viewColumns = new Dictionary<string, ColumnDraft>(StringComparer.Ordinal);
+        var viewColumns = new Dictionary<string, (TableDraft Table, ColumnDraft Column)>(StringComparer.Ordinal);
         foreach (var table in _tables)
         {
             foreach (var column in table.Columns.Where(c => ViewIncludes(table, c)))
             {
-                if (viewColumns.TryGetValue(column.Name, out var first) && !ReferenceEquals(first, column))
+                if (!viewColumns.TryGetValue(column.Name, out var seen))
                 {
-                    Report(DiagnosticDescriptors.NameCollision, column.Pos, first.Describe(), column.Describe(), "column of the wide view", column.Name, "x-column");
+                    viewColumns[column.Name] = (table, column);
                 }
-                else
+                else if (seen.Table != table)
                 {
-                    viewColumns[column.Name] = column;
+                    // Collisions within one table are reported above; here only those between tables.
+                    var first = seen.Column;
+                    ReportIn(column.FilePath, DiagnosticDescriptors.NameCollision, column.Pos, first.Describe(), column.Describe(), "column of the wide view", column.Name, "x-column");
                 }
             }
         }
@@ -499,17 +513,21 @@ internal sealed class EntityBuilder
     internal static bool ViewIncludes(TableDraft table, ColumnDraft column) =>
         table.Index == 0 ? column.Kind is not ColumnKind.Hash : column.Kind == ColumnKind.Value;
 
-    private void CheckLength(string what, string name, SourcePos pos, string fix)
+    private void CheckLength(string what, string name, SourcePos pos, string fix, string? file = null)
     {
         var bytes = Encoding.UTF8.GetByteCount(name);
         if (bytes > MaxIdentifierBytes)
         {
-            Report(DiagnosticDescriptors.NameTooLong, pos, what, name, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), fix);
+            ReportIn(file ?? _file.Path, DiagnosticDescriptors.NameTooLong, pos, what, name, bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), fix);
         }
     }
 
     private void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, SourcePos pos, params string[] arguments) =>
-        _diagnostics.Add(DiagnosticInfo.Create(descriptor, _file.Path, pos, arguments));
+        ReportIn(_file.Path, descriptor, pos, arguments);
+
+    /// <summary>Reports in the file the offending schema is written in, which may be a shared definitions file.</summary>
+    private void ReportIn(string file, Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, SourcePos pos, params string[] arguments) =>
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, file, pos, arguments));
 }
 
 /// <summary>A table while it is being built (mutable); frozen into a <see cref="TableModel"/> at the end.</summary>
@@ -539,6 +557,8 @@ internal sealed class TableDraft
     public bool IsScalarArray { get; }
 
     public SourcePos Pos { get; }
+
+    public string FilePath { get; init; } = string.Empty;
 
     public string ColumnPrefix { get; set; } = string.Empty;
 
@@ -624,8 +644,9 @@ internal sealed class TableDraft
 
 internal sealed class ColumnDraft
 {
-    public ColumnDraft(string name, ColumnKind kind, ValueKind type, string pgType, bool nullable, string jsonPath, string? refTarget, SourcePos pos, string propertyName)
+    public ColumnDraft(string name, ColumnKind kind, ValueKind type, string pgType, bool nullable, string jsonPath, string? refTarget, SourcePos pos, string propertyName, string filePath)
     {
+        FilePath = filePath;
         Name = name;
         Kind = kind;
         Type = type;
@@ -654,6 +675,9 @@ internal sealed class ColumnDraft
     public SourcePos Pos { get; }
 
     public string PropertyName { get; }
+
+    /// <summary>The schema file the property is written in.</summary>
+    public string FilePath { get; }
 
     public bool IsKey { get; set; }
 

@@ -335,7 +335,7 @@ public static class OrderLinesFlagsRowCopyWriter
 public static class OrdersSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """{ "table": "orders", "primaryKey": ["tenant", "number"], "cursor": "version" }""";
+    public const string Settings = """{"table":"orders","primaryKey":["tenant","number"],"cursor":"version"}""";
 
     public const string Create0 = """
     CREATE TABLE IF NOT EXISTS "orders" (
@@ -673,6 +673,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             _recordKeys.Replace(row.KeyHash, existing, mark0);
             Counters.Superseded++;
         }
+        ObserveCursor(row.Version);
         Counters.Accepted++;
         return global::SuccessApp.Etl.Flattening.RecordOutcome.Accepted;
     }
@@ -1526,6 +1527,7 @@ public static class OrdersEntity
                 OrdersSql.Copy3),
         ],
         MergeSql: OrdersSql.Merge,
+        AcceptedTable: "_accepted_orders",
         ViewName: "orders_flat",
         CreateViewSql: OrdersSql.View,
         CreateBatch: static () => new OrdersBatch());

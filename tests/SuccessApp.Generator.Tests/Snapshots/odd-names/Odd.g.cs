@@ -172,7 +172,7 @@ public static class OddItemsRowCopyWriter
 public static class OddSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """{ "table": "odd", "primaryKey": ["class"] }""";
+    public const string Settings = """{"table":"odd","primaryKey":["class"]}""";
 
     public const string Create0 = """""""
     CREATE TABLE IF NOT EXISTS "odd" (
@@ -795,6 +795,7 @@ public static class OddEntity
                 OddSql.Copy1),
         ],
         MergeSql: OddSql.Merge,
+        AcceptedTable: "_accepted_odd",
         ViewName: "odd_flat",
         CreateViewSql: OddSql.View,
         CreateBatch: static () => new OddBatch());

@@ -371,17 +371,7 @@ public static class AccountsContactsPhonesRowCopyWriter
 public static class AccountsSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """
-    {
-        "table": "accounts",
-        "endpoint": "/v1/accounts",
-        "primaryKey": ["id"],
-        "cursor": "updated_at",
-        "recordsPath": "/data",
-        "pagination": { "style": "page", "pageParam": "page", "sizeParam": "per_page", "pageSize": 100 },
-        "incremental": { "param": "updated_since", "overlapSeconds": 300 }
-      }
-    """;
+    public const string Settings = """{"table":"accounts","endpoint":"/v1/accounts","primaryKey":["id"],"cursor":"updated_at","recordsPath":"/data","pagination":{"style":"page","pageParam":"page","sizeParam":"per_page","pageSize":100},"incremental":{"param":"updated_since","overlapSeconds":300}}""";
 
     public const string Create0 = """
     CREATE TABLE IF NOT EXISTS "accounts" (
@@ -752,6 +742,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             _recordKeys.Replace(row.KeyHash, existing, mark0);
             Counters.Superseded++;
         }
+        ObserveCursor(row.UpdatedAt);
         Counters.Accepted++;
         return global::SuccessApp.Etl.Flattening.RecordOutcome.Accepted;
     }
@@ -1762,6 +1753,7 @@ public static class AccountsEntity
                 AccountsSql.Copy3),
         ],
         MergeSql: AccountsSql.Merge,
+        AcceptedTable: "_accepted_accounts",
         ViewName: "accounts_flat",
         CreateViewSql: AccountsSql.View,
         CreateBatch: static () => new AccountsBatch());

@@ -672,17 +672,7 @@ public static class DealsStageHistoryChangesRowCopyWriter
 public static class DealsSql
 {
     /// <summary>The schema's <c>x-successapp</c> block, as written.</summary>
-    public const string Settings = """
-    {
-        "table": "deals",
-        "endpoint": "/v1/deals",
-        "primaryKey": ["id"],
-        "cursor": "updated_at",
-        "recordsPath": "/data",
-        "pagination": { "style": "cursor", "nextPath": "/meta/next_cursor", "param": "cursor" },
-        "incremental": { "param": "updated_since", "overlapSeconds": 300 }
-      }
-    """;
+    public const string Settings = """{"table":"deals","endpoint":"/v1/deals","primaryKey":["id"],"cursor":"updated_at","recordsPath":"/data","pagination":{"style":"cursor","nextPath":"/meta/next_cursor","param":"cursor"},"incremental":{"param":"updated_since","overlapSeconds":300}}""";
 
     public const string Create0 = """
     CREATE TABLE IF NOT EXISTS "deals" (
@@ -1289,6 +1279,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             _recordKeys.Replace(row.KeyHash, existing, mark0);
             Counters.Superseded++;
         }
+        ObserveCursor(row.UpdatedAt);
         Counters.Accepted++;
         return global::SuccessApp.Etl.Flattening.RecordOutcome.Accepted;
     }
@@ -3155,6 +3146,7 @@ public static class DealsEntity
                 DealsSql.Copy6),
         ],
         MergeSql: DealsSql.Merge,
+        AcceptedTable: "_accepted_deals",
         ViewName: "deals_flat",
         CreateViewSql: DealsSql.View,
         CreateBatch: static () => new DealsBatch());
