@@ -70,7 +70,7 @@ public abstract class EntityBatch : IDisposable
     /// <summary>Writes the table's live rows in binary COPY format, columns in staging order.</summary>
     public abstract void WriteRows(int table, PgBinaryCopyWriter writer);
 
-    /// <summary>Adds this chunk's live records to <see cref="Recent"/> once they are committed.</summary>
+    /// <summary>Adds this chunk's live records to <see cref="Recent"/>, so later chunks drop their exact duplicates.</summary>
     public abstract void RememberCommitted();
 
     /// <summary>Empties the batch for the next chunk, keeping every buffer.</summary>

@@ -97,24 +97,31 @@ public static class SyncPipeline
             if (batch.Counters.Records >= options.ChunkSize || batch.Context.Arena.Length >= options.MaxChunkTextBytes)
             {
                 result.BytesRead = source.BytesRead;
-                await full.WriteAsync(new Chunk(batch, new SourcePosition(source.Name, source.Checkpoint, false, batch.MaxCursor)), cancellationToken);
+                await SendAsync(full, batch, new SourcePosition(source.Name, source.Checkpoint, false, batch.MaxCursor), cancellationToken);
                 batch = await NextBatchAsync(free, cancellationToken);
             }
         }
         result.BytesRead = source.BytesRead;
-        await full.WriteAsync(new Chunk(batch, new SourcePosition(source.Name, source.Checkpoint, true, batch.MaxCursor)), cancellationToken);
+        await SendAsync(full, batch, new SourcePosition(source.Name, source.Checkpoint, true, batch.MaxCursor), cancellationToken);
     }
 
-    /// <summary>A free batch: what its last chunk committed is remembered for dedup, then it is emptied.</summary>
+    /// <summary>A free batch, emptied for the next chunk.</summary>
     private static async ValueTask<EntityBatch> NextBatchAsync(ChannelReader<EntityBatch> free, CancellationToken cancellationToken)
     {
         var batch = await free.ReadAsync(cancellationToken);
-        if (batch.Counters.Records > 0)
-        {
-            batch.RememberCommitted();
-        }
         batch.Clear();
         return batch;
+    }
+
+    /// <summary>
+    /// Hands a full batch to the writer. Its records are remembered for dedup now, not after the commit, so the next
+    /// chunk (parsed while this one is written) already drops their exact duplicates. That is safe: if the commit
+    /// fails, the run stops and this in-memory cache goes with it; the next run starts from the committed position.
+    /// </summary>
+    private static ValueTask SendAsync(ChannelWriter<Chunk> full, EntityBatch batch, SourcePosition position, CancellationToken cancellationToken)
+    {
+        batch.RememberCommitted();
+        return full.WriteAsync(new Chunk(batch, position), cancellationToken);
     }
 
     private static async Task WriteChunksAsync(
