@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using SuccessApp.Etl.Entities;
 using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Postgres;
@@ -98,15 +97,10 @@ var root = new RootCommand("successapp: loads SuccessApp API records into Postgr
     sample,
 };
 
-// SIGTERM (Heroku's stop signal) cancels like Ctrl+C: the current chunk commits or rolls back, nothing half-written.
-using var stopping = new CancellationTokenSource();
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stopping.Cancel();
-});
-var parseResult = root.Parse(args);
-return await parseResult.InvokeAsync(new InvocationConfiguration(), stopping.Token);
+// SIGTERM (Heroku's stop signal, 30 s before SIGKILL) and Ctrl+C cancel the token the commands run with: the chunk
+// being written commits or rolls back, nothing is half-written, and the process exits 0. After 25 s it is forced.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(25) };
+return await root.Parse(args).InvokeAsync(invocation);
 
 static async Task<int> Run(EventLog log, Func<Task<int>> action)
 {

@@ -44,27 +44,35 @@ public static class SyncPipeline
         var full = Channel.CreateBounded<Chunk>(1);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed), CancellationToken.None);
+        var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed, cancellationToken), CancellationToken.None);
+        OperationCanceledException? stopped = null;
         try
         {
             await ReadAsync(source, options, free.Reader, full.Writer, result, failed.Token);
         }
-        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex)
         {
-            // The writer failed and stopped the reader; its exception is the one to report.
+            // Either a stop was asked for (rethrown below, once the chunk being written is committed) or the writer
+            // failed and stopped the reader (its own exception is the one reported).
+            stopped = cancellationToken.IsCancellationRequested ? ex : null;
         }
         finally
         {
             full.Writer.TryComplete();
         }
         await writing;
+        if (stopped is not null)
+        {
+            DisposeBatches(batches);
+            throw stopped;
+        }
 
         foreach (var batch in batches)
         {
             result.UnknownFields.AddRange(batch.Context.Drift.Fields);
             result.NulCharactersStripped += batch.Context.NulCharactersStripped;
-            batch.Dispose();
         }
+        DisposeBatches(batches);
         MergeDrift(result.UnknownFields);
         result.Elapsed = clock.Elapsed;
         return result;
@@ -131,12 +139,18 @@ public static class SyncPipeline
         EntitySyncResult result,
         SyncOptions options,
         Stopwatch clock,
-        CancellationTokenSource failed)
+        CancellationTokenSource failed,
+        CancellationToken stopping)
     {
         try
         {
             await foreach (var chunk in full.ReadAllAsync(CancellationToken.None))
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    // Asked to stop: the chunk being written was finished; queued ones are left for the next run.
+                    break;
+                }
                 var batch = chunk.Batch;
                 var written = writer.Write(batch, chunk.Position);
                 Account(result, batch, written);
@@ -188,6 +202,14 @@ public static class SyncPipeline
         // the stored cursor); an interrupted one resumes after its last committed chunk.
         var completed = reader.GetBoolean(1);
         return new ResumeState(completed || reader.IsDBNull(0) ? null : reader.GetString(0), maxCursor);
+    }
+
+    private static void DisposeBatches(EntityBatch[] batches)
+    {
+        foreach (var batch in batches)
+        {
+            batch.Dispose();
+        }
     }
 
     private static void MergeDrift(List<DriftedField> fields)

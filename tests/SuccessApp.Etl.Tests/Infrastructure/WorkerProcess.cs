@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SuccessApp.Etl.Tests.Infrastructure;
+
+/// <summary>The real <c>successapp</c> worker as a child process: its output, its exit, and signals sent to it.</summary>
+public sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+
+    private WorkerProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public static WorkerProcess Start(IEnumerable<string> arguments, IDictionary<string, string?> environment)
+    {
+        var worker = Path.Combine(AppContext.BaseDirectory, "successapp.dll");
+        Assert.True(File.Exists(worker), $"{worker} is missing: the test project references the worker project to get it.");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(worker);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+        var process = new Process { StartInfo = info };
+        var wrapper = new WorkerProcess(process);
+        process.OutputDataReceived += (_, e) => wrapper.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => wrapper.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return wrapper;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>Waits (bounded) until the output holds <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
+    public async Task WaitForAsync(string text, int count = 1, int maxSeconds = 120)
+    {
+        for (var i = 0; i < maxSeconds * 20; i++)
+        {
+            var seen = Output.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
+            if (seen >= count)
+            {
+                return;
+            }
+            if (_process.HasExited)
+            {
+                break;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Fail($"The worker did not print '{text}' {count} time(s). Output:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(int maxSeconds = 300)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends a signal with the system's kill(1), as an operator or a dyno manager would.</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public const string SigTerm = "TERM";
+    public const string SigKill = "KILL";
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+}
