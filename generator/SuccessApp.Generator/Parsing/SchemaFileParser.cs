@@ -139,7 +139,7 @@ internal sealed class SchemaFileParser
             value.Member("x-table") is { } table ? Pos(table) : SourcePos.None,
             StringList(keyMember?.Value, where + ".x-key").ToEquatableArray(),
             keyMember is null ? SourcePos.None : Pos(keyMember),
-            StringOf(value, "x-pg-type", where),
+            PgTypeOf(value, where),
             flatten?.Kind switch { JsonKind.True => true, JsonKind.False => false, _ => null },
             StringOf(value, "description", where));
     }
@@ -241,6 +241,23 @@ internal sealed class SchemaFileParser
             }
         }
         return list;
+    }
+
+    // A type name is written into DDL as it stands (it cannot be quoted), so only plain type syntax is accepted:
+    // words, an optional (precision[, scale]) and an optional []; anything else could smuggle SQL in.
+    private static readonly System.Text.RegularExpressions.Regex PgTypePattern = new(
+        @"^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*( ?\( ?[0-9]{1,4} ?(, ?[0-9]{1,4} ?)?\))?(\[\])?$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private string? PgTypeOf(JsonValue schema, string where)
+    {
+        var type = StringOf(schema, "x-pg-type", where);
+        if (type is not null && !PgTypePattern.IsMatch(type))
+        {
+            Invalid(schema["x-pg-type"]!, where + ".x-pg-type", $"'{type}' is not a PostgreSQL type name (e.g. varchar(64), integer, numeric(12,2), double precision)");
+            return null;
+        }
+        return type;
     }
 
     private string? StringOf(JsonValue schema, string name, string where)
