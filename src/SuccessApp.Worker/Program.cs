@@ -113,7 +113,7 @@ static async Task<int> Run(EventLog log, Func<Task<int>> action)
         log.Write("stopped", ("reason", "cancelled; committed chunks are kept and the next run resumes after them"));
         return 0;
     }
-    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException)
+    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException or ChunkWriteException)
     {
         log.Write("error", ("message", ex.Message));
         Console.Error.WriteLine("error: " + ex.Message);

@@ -13,33 +13,124 @@ public readonly record struct SourcePosition(string Source, string Checkpoint, b
 /// <summary>What one committed chunk did.</summary>
 public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTable, long RecordsChanged, long Rejects);
 
+/// <summary>The database could not be written to, even after retrying; committed chunks are kept.</summary>
+public sealed class ChunkWriteException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>
 /// Writes the chunks of one entity over one connection: binary COPY of every table into session temp tables, then
 /// one transaction that merges, replaces child sets, stores rejects and records the resume position. A failure
-/// rolls the whole chunk back; nothing of it is ever visible. Synchronous on purpose: this is CPU- and
-/// network-bound bulk work on its own thread.
+/// rolls the whole chunk back; nothing of it is ever visible. A lost connection (backend terminated, server
+/// restarted, network cut) is retried on a new connection with the same chunk, which is safe because a chunk is
+/// idempotent: if its commit did land before the connection died, the retry changes nothing. Synchronous on
+/// purpose: this is CPU- and network-bound bulk work on its own thread.
 /// </summary>
 public sealed class EntityWriter : IDisposable
 {
-    private readonly NpgsqlConnection _connection;
+    /// <summary>Waits between attempts: about a minute in all, enough for a server restart or a failover.</summary>
+    public static readonly IReadOnlyList<TimeSpan> RetryDelays =
+        [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(30)];
+
+    private readonly NpgsqlDataSource _dataSource;
     private readonly EntityDefinition _entity;
     private readonly Guid _runId;
     private readonly byte[] _scratch = new byte[1024];
     private readonly string _keepRejectsSql;
+    private NpgsqlConnection? _connection;
     private bool _stagingReady;
 
-    public EntityWriter(NpgsqlConnection connection, EntityDefinition entity, Guid runId)
+    private EntityWriter(NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId)
     {
-        _connection = connection;
+        _dataSource = dataSource;
         _entity = entity;
         _runId = runId;
         var keyText = string.Join(" || '|' || ", entity.Root.Columns.Where(c => c.IsKey).Select(c => "a." + Quote(c.Name) + "::text"));
         _keepRejectsSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, RuntimeSchema.KeepRejects, Quote(entity.AcceptedTable), keyText);
     }
 
-    public ChunkResult Write(EntityBatch batch, SourcePosition position)
+    /// <summary>Opens the writing connection and takes the entity's lock (another worker on it is an error).</summary>
+    public static async Task<EntityWriter> OpenAsync(
+        NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, Action<int, Exception, TimeSpan>? onRetry, CancellationToken cancellationToken)
     {
-        using var transaction = _connection.BeginTransaction();
+        var writer = new EntityWriter(dataSource, entity, runId) { OnRetry = onRetry };
+        writer._connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await EntityLock.AcquireAsync(writer._connection, entity.Name, cancellationToken);
+        return writer;
+    }
+
+    /// <summary>The connection the writer holds (it carries the entity lock and the staging tables).</summary>
+    public NpgsqlConnection Connection => _connection ?? throw new ObjectDisposedException(nameof(EntityWriter));
+
+    /// <summary>Called before each retry with the attempt number, the error and the wait.</summary>
+    public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
+
+    public ChunkResult Write(EntityBatch batch, SourcePosition position, CancellationToken stopping = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return WriteOnce(batch, position);
+            }
+            catch (Exception ex) when (IsConnectionLost(ex) && attempt < RetryDelays.Count)
+            {
+                var delay = RetryDelays[attempt];
+                OnRetry?.Invoke(attempt + 1, ex, delay);
+                if (stopping.WaitHandle.WaitOne(delay))
+                {
+                    throw new OperationCanceledException("Stopped while waiting to retry a chunk; committed chunks are kept.", ex, stopping);
+                }
+                Reconnect();
+            }
+            catch (Exception ex) when (IsConnectionLost(ex))
+            {
+                throw new ChunkWriteException(
+                    $"Lost the connection to PostgreSQL while writing a chunk of '{_entity.Name}' and could not write it after {RetryDelays.Count} retries over " +
+                    $"{RetryDelays.Sum(d => d.TotalSeconds):0} s ({ex.Message}). Every chunk committed before it is kept; run sync again to resume after them.", ex);
+            }
+        }
+    }
+
+    /// <summary>Errors after which the same chunk can be written again on a new connection.</summary>
+    public static bool IsConnectionLost(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState is "57P01" or "57P02" or "57P03" or "08000" or "08003" or "08006" or "53300",
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        IOException or System.Net.Sockets.SocketException => true,
+        InvalidOperationException when ex.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) => true,
+        _ => false,
+    };
+
+    private void Reconnect()
+    {
+        try
+        {
+            _connection?.Dispose();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+        {
+            // Closing a broken connection may fail too; it is being replaced either way.
+        }
+        _connection = null;
+        _stagingReady = false;
+        try
+        {
+            var connection = _dataSource.OpenConnection();
+            EntityLock.AcquireAsync(connection, _entity.Name, CancellationToken.None).GetAwaiter().GetResult();
+            _connection = connection;
+        }
+        catch (Exception ex) when (IsConnectionLost(ex) || ex is EntityBusyException)
+        {
+            // The next attempt fails fast on the missing connection and waits again.
+        }
+    }
+
+    private ChunkResult WriteOnce(EntityBatch batch, SourcePosition position)
+    {
+        if (_connection is null)
+        {
+            throw new NpgsqlException("Not connected to PostgreSQL (reconnecting).", new IOException("no connection"));
+        }
+        using var transaction = Connection.BeginTransaction();
         if (!_stagingReady)
         {
             foreach (var table in _entity.Tables)
@@ -56,7 +147,7 @@ public sealed class EntityWriter : IDisposable
             {
                 continue;
             }
-            using var stream = _connection.BeginRawBinaryCopy(table.CopyToStagingSql);
+            using var stream = Connection.BeginRawBinaryCopy(table.CopyToStagingSql);
             using (var writer = new PgBinaryCopyWriter(stream))
             {
                 writer.WriteHeader();
@@ -69,7 +160,7 @@ public sealed class EntityWriter : IDisposable
 
         Execute(_entity.MergeSql, transaction);
         long changed;
-        using (var count = new NpgsqlCommand($"SELECT count(*) FROM {Quote(_entity.AcceptedTable)}", _connection, transaction))
+        using (var count = new NpgsqlCommand($"SELECT count(*) FROM {Quote(_entity.AcceptedTable)}", Connection, transaction))
         {
             changed = (long)count.ExecuteScalar()!;
         }
@@ -78,7 +169,7 @@ public sealed class EntityWriter : IDisposable
         if (batch.Context.Rejects.Count > 0)
         {
             WriteRejects(batch, position.Source);
-            using var keep = new NpgsqlCommand(_keepRejectsSql, _connection, transaction);
+            using var keep = new NpgsqlCommand(_keepRejectsSql, Connection, transaction);
             rejects = keep.ExecuteNonQuery();
         }
         SaveState(position, transaction);
@@ -90,7 +181,7 @@ public sealed class EntityWriter : IDisposable
     private void WriteRejects(EntityBatch batch, string source)
     {
         var arena = batch.Context.Arena;
-        using var stream = _connection.BeginRawBinaryCopy(RuntimeSchema.CopyRejects);
+        using var stream = Connection.BeginRawBinaryCopy(RuntimeSchema.CopyRejects);
         using var writer = new PgBinaryCopyWriter(stream);
         writer.WriteHeader();
         foreach (ref readonly var reject in batch.Context.Rejects.AsSpan())
@@ -150,7 +241,7 @@ public sealed class EntityWriter : IDisposable
 
     private void SaveState(SourcePosition position, NpgsqlTransaction transaction)
     {
-        using var command = new NpgsqlCommand(RuntimeSchema.SaveState, _connection, transaction);
+        using var command = new NpgsqlCommand(RuntimeSchema.SaveState, Connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _entity.Name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = position.Source });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = position.Checkpoint });
@@ -163,14 +254,14 @@ public sealed class EntityWriter : IDisposable
     /// <summary>Marks a source finished without writing rows (e.g. the last chunk was empty).</summary>
     public void Complete(SourcePosition position)
     {
-        using var transaction = _connection.BeginTransaction();
+        using var transaction = Connection.BeginTransaction();
         SaveState(position, transaction);
         transaction.Commit();
     }
 
     private void Execute(string sql, NpgsqlTransaction transaction)
     {
-        using var command = new NpgsqlCommand(sql, _connection, transaction);
+        using var command = new NpgsqlCommand(sql, Connection, transaction);
         command.ExecuteNonQuery();
     }
 
@@ -178,5 +269,7 @@ public sealed class EntityWriter : IDisposable
 
     public void Dispose()
     {
+        _connection?.Dispose();
+        _connection = null;
     }
 }

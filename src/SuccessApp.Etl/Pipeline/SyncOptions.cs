@@ -20,6 +20,9 @@ public sealed class SyncOptions
 
     public RecordFramerOptions Framer { get; init; } = new();
 
+    /// <summary>Called before a chunk is retried after a lost connection: attempt, error, wait.</summary>
+    public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
+
     /// <summary>Called after every committed chunk (from the writer's thread).</summary>
     public Action<SyncProgress>? Progress { get; init; }
 }

@@ -27,12 +27,11 @@ public static class SyncPipeline
     {
         var clock = Stopwatch.StartNew();
         var result = new EntitySyncResult { Entity = entity.Name, Source = source.Name };
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await EntityLock.AcquireAsync(connection, entity.Name, cancellationToken);
+        using var writer = await EntityWriter.OpenAsync(dataSource, entity, runId, options.OnRetry, cancellationToken);
+        // Read under the entity's lock, so no other worker can move the position meanwhile.
         var state = options.FullRefresh ? default : await ReadStateAsync(dataSource, entity, source.Name, cancellationToken);
         result.ResumedFrom = state.Checkpoint;
         await source.StartAsync(state.Checkpoint, state.MaxCursor, cancellationToken);
-        using var writer = new EntityWriter(connection, entity, runId);
         var recent = new RecentRecordCache(options.RecentRecordEntries);
         EntityBatch[] batches = [entity.CreateBatch(), entity.CreateBatch()];
         var free = Channel.CreateBounded<EntityBatch>(batches.Length);
@@ -152,7 +151,7 @@ public static class SyncPipeline
                     break;
                 }
                 var batch = chunk.Batch;
-                var written = writer.Write(batch, chunk.Position);
+                var written = writer.Write(batch, chunk.Position, stopping);
                 Account(result, batch, written);
                 options.Progress?.Invoke(new SyncProgress(
                     result.Entity, result.RecordsRead, result.BytesRead, result.RowsPerTable.Values.Sum(), result.Duplicates, result.RejectRows, clock.Elapsed));
