@@ -842,7 +842,7 @@ internal static class EntityEmitter
                         ColumnKind.LoadedAt => "LoadedAt",
                         _ => "Value",
                     };
-                    w.Line($"new({Names.Literal(column.Name)}, {Names.Literal(column.PgType)}, {Names.Literal(SqlEmitter.StagingType(column))}, {(column.IsKey ? "true" : "false")}, global::SuccessApp.Etl.Schema.ColumnRole.{role}),");
+                    w.Line($"new({Names.Literal(column.Name)}, {Names.Literal(column.PgType)}, {Names.Literal(SqlEmitter.StagingType(column))}, {(column.IsKey ? "true" : "false")}, global::SuccessApp.Etl.Schema.ColumnRole.{role}{(column.ExtraKey is null ? "" : ", " + Names.Literal(column.ExtraKey))}),");
                 }
                 w.Outdent();
                 w.Line("],");

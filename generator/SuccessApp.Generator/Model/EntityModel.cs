@@ -40,7 +40,8 @@ internal sealed record ColumnModel(
     string JsonPath,
     int SourceTable,
     int SourceColumn,
-    string? RefTarget);
+    string? RefTarget,
+    string? ExtraKey);
 
 internal enum FieldKind
 {

@@ -89,7 +89,9 @@ internal sealed class EntityBuilder
             _namespace);
     }
 
-    private ObjectPlan BuildObject(TableDraft table, ResolvedSchema schema, string columnPrefix, string jsonPath, string extraPrefix, HashSet<string> required, bool nullableObject = false)
+    private ObjectPlan BuildObject(
+        TableDraft table, ResolvedSchema schema, string columnPrefix, string jsonPath, string extraPrefix, HashSet<string> required,
+        bool nullableObject = false, string keyPrefix = "")
     {
         var identity = schema.Trail.Count > 0 ? schema.Trail[schema.Trail.Count - 1] : schema.File.Path + "@" + schema.Node.Pos.Offset;
         _expanding.Push(identity);
@@ -116,7 +118,7 @@ internal sealed class EntityBuilder
             {
                 case Shape.Object:
                 {
-                    var nested = BuildObject(table, flattened, columnName + ".", path, extraPrefix + Names.JsonEscape(property.Name) + ".", new HashSet<string>(flattened.Node.Required), nullable);
+                    var nested = BuildObject(table, flattened, columnName + ".", path, extraPrefix + Names.JsonEscape(property.Name) + ".", new HashSet<string>(flattened.Node.Required), nullable, keyPrefix + property.Name + ".");
                     fields.Add(new FieldPlan(property.Name, FieldKind.Object, -1, nested, -1));
                     break;
                 }
@@ -142,7 +144,11 @@ internal sealed class EntityBuilder
                         resolved.RefTarget,
                         property.Pos,
                         property.Name,
-                        file.Path));
+                        file.Path)
+                    {
+                        // Where the field waited in _extra before the schema knew it: moved into the column on migration.
+                        ExtraKey = keyPrefix + property.Name,
+                    });
                     fields.Add(new FieldPlan(property.Name, FieldKind.Column, column, null, -1));
                     break;
                 }
@@ -623,7 +629,8 @@ internal sealed class TableDraft
             c.JsonPath,
             c.SourceTable,
             c.SourceColumn,
-            c.RefTarget)).ToEquatableArray();
+            c.RefTarget,
+            c.ExtraKey)).ToEquatableArray();
         var pascal = Names.Pascal(Name);
         return new TableModel(
             Index,
@@ -675,6 +682,8 @@ internal sealed class ColumnDraft
     public SourcePos Pos { get; }
 
     public string PropertyName { get; }
+
+    public string? ExtraKey { get; init; }
 
     /// <summary>The schema file the property is written in.</summary>
     public string FilePath { get; }

@@ -2,8 +2,11 @@ using SuccessApp.Etl.Flattening;
 
 namespace SuccessApp.Etl.Schema;
 
-/// <summary>One column as the generator laid it out: its SQL name, its type in the table and in staging.</summary>
-public sealed record ColumnDefinition(string Name, string PgType, string StagingType, bool IsKey, ColumnRole Role);
+/// <summary>
+/// One column as the generator laid it out: its SQL name, its type in the table and in staging, and for value
+/// columns the key under which the field was kept in <c>_extra</c> while the schema did not know it.
+/// </summary>
+public sealed record ColumnDefinition(string Name, string PgType, string StagingType, bool IsKey, ColumnRole Role, string? ExtraKey = null);
 
 public enum ColumnRole
 {
