@@ -595,7 +595,7 @@ internal static class EntityEmitter
                 {
                     w.Line($"if (reader.Json.TokenType != {Json}StartObject)");
                     w.Line("{");
-                    w.Line($"    context.Reject({tableConst}, default, reader.SkipValue(), \"object\", \"array element is not an object\", whole: true);");
+                    w.Line($"    context.Reject({tableConst}, default, reader.SkipValue(), \"object\", \"array element is not an object\");");
                     w.Line("    continue;");
                     w.Line("}");
                 }
@@ -603,7 +603,7 @@ internal static class EntityEmitter
                 {
                     w.Line($"if (reader.Json.TokenType is {Json}StartObject or {Json}StartArray)");
                     w.Line("{");
-                    w.Line($"    context.Reject({tableConst}, default, reader.SkipValue(), {Names.Literal(table.Columns[table.ValueColumn].PgType)}, \"array element is \" + {Rt}JsonRecordReader.Describe(reader.Json.TokenType) + \", not a scalar\", whole: true);");
+                    w.Line($"    context.Reject({tableConst}, default, reader.SkipValue(), {Names.Literal(table.Columns[table.ValueColumn].PgType)}, \"array element is \" + {Rt}JsonRecordReader.Describe(reader.Json.TokenType) + \", not a scalar\");");
                     w.Line("    continue;");
                     w.Line("}");
                 }
@@ -658,7 +658,7 @@ internal static class EntityEmitter
                     using (w.Block($"if ({missing})"))
                     {
                         w.Line(restore);
-                        w.Line($"context.Reject({tableConst}, default, reader.Record[start..(int)reader.Json.BytesConsumed], \"object\", {Names.Literal($"array element has no valid x-key {keyNames}")}, whole: true);");
+                        w.Line($"context.Reject({tableConst}, default, reader.Record[start..(int)reader.Json.BytesConsumed], \"object\", {Names.Literal($"array element has no valid x-key {keyNames}")});");
                         w.Line("continue;");
                     }
                     w.Line("hasher.Reset();");
@@ -679,7 +679,7 @@ internal static class EntityEmitter
                         }
                         using (w.Block("else"))
                         {
-                            w.Line($"context.Reject({tableConst}, default, reader.Record[start..(int)reader.Json.BytesConsumed], \"object\", {Names.Literal($"another element of the array has the same x-key {keyNames}; the first was loaded")}, whole: true);");
+                            w.Line($"context.Reject({tableConst}, default, reader.Record[start..(int)reader.Json.BytesConsumed], \"object\", {Names.Literal($"another element of the array has the same x-key {keyNames}; the first was loaded")});");
                         }
                     }
                 }

@@ -247,10 +247,10 @@ public ref struct JsonRecordReader
             return Utf8Slice.Null;
         }
         var raw = SkipValue();
-        if (raw.IndexOf("\\u0000"u8) >= 0)
+        if (!JsonbText.IsStorable(raw))
         {
-            // jsonb rejects \u0000 just as text does: keep the value in rejects instead of failing the COPY.
-            _context.Reject(table, path, raw, "jsonb", "contains \\u0000, which PostgreSQL jsonb cannot store");
+            // jsonb refuses \u0000 and unpaired surrogates: keep the value in rejects instead of failing the COPY.
+            _context.Reject(table, path, raw, "jsonb", "is not valid UTF-8, or holds \\u0000 or an unpaired surrogate escape, which PostgreSQL jsonb cannot store");
             return Utf8Slice.Null;
         }
         return _context.Arena.Append(raw);
@@ -263,9 +263,9 @@ public ref struct JsonRecordReader
         Json.Read();
         var type = Json.TokenType;
         var raw = SkipValue();
-        if (raw.IndexOf("\\u0000"u8) >= 0 || name.IndexOf("\\u0000"u8) >= 0)
+        if (!JsonbText.IsStorable(raw) || !JsonbText.IsStorable(name))
         {
-            _context.Reject(table, "."u8, raw, "jsonb", "unknown field holds \\u0000, which PostgreSQL jsonb cannot store");
+            _context.Reject(table, "."u8, raw, "jsonb", "unknown field is not valid UTF-8, or holds \\u0000 or an unpaired surrogate escape, which PostgreSQL jsonb cannot store");
             return;
         }
         _context.Extra(depth).Add(prefix, name, raw);
@@ -301,7 +301,23 @@ public ref struct JsonRecordReader
             Json.ValueSpan.CopyTo(scratch);
             return Json.ValueSpan.Length;
         }
-        return Json.CopyString(scratch);
+        return TryCopyString(scratch, out var written) ? written : -1;
+    }
+
+    /// <summary>Unescapes the current string; false for an escape that is not valid Unicode (a lone <c>\uD800</c>).</summary>
+    private bool TryCopyString(scoped Span<byte> target, out int written)
+    {
+        try
+        {
+            written = Json.CopyString(target);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // The reader accepts lone surrogate escapes as JSON but cannot turn them into UTF-8.
+            written = 0;
+            return false;
+        }
     }
 
     private Utf8Slice CopyString(string table, ReadOnlySpan<byte> path)
@@ -312,7 +328,11 @@ public ref struct JsonRecordReader
         int length;
         if (Json.ValueIsEscaped)
         {
-            length = Json.CopyString(target);
+            if (!TryCopyString(target, out length))
+            {
+                _context.Reject(table, path, RawToken(), "text", "the string holds an escape that is not valid Unicode (an unpaired surrogate); loaded as NULL");
+                return Utf8Slice.Null;
+            }
         }
         else
         {

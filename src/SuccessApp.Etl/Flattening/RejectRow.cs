@@ -27,6 +27,9 @@ public struct RejectRow
 
     public string Reason;
 
-    /// <summary>True when nothing of the record or element was loaded (as opposed to a single NULLed value).</summary>
+    /// <summary>
+    /// True when nothing of the record was loaded (malformed JSON, no key): <see cref="Raw"/> is the whole record.
+    /// False for a value loaded as NULL or an array element left out (then <see cref="Raw"/> is that value or element).
+    /// </summary>
     public bool Whole;
 }

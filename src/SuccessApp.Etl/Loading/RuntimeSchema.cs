@@ -68,7 +68,8 @@ public static class RuntimeSchema
         WHERE (NOT s."whole_record" AND s."record_key" IN (SELECT {1} FROM {0} a))
            OR (s."whole_record" AND NOT EXISTS (
                 SELECT 1 FROM "successapp_rejects" r
-                WHERE r."whole_record" AND r."entity" = s."entity" AND md5(r."raw_value") = md5(s."raw_value")))
+                WHERE r."whole_record" AND r."entity" = s."entity" AND md5(r."raw_value") = md5(s."raw_value")
+                  AND r."raw_bytes" IS NOT DISTINCT FROM s."raw_bytes"))
         """;
 
     public const string ReadState = """

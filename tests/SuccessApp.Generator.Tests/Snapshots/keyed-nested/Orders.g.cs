@@ -1027,7 +1027,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -1066,7 +1066,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             if (row.LinesSku.IsNull)
             {
                 Drop1(index, rejectMark, mark2, mark3);
-                context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'sku'", whole: true);
+                context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'sku'");
                 continue;
             }
             hasher.Reset();
@@ -1084,7 +1084,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
                 }
                 else
                 {
-                    context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'sku'; the first was loaded", whole: true);
+                    context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'sku'; the first was loaded");
                 }
             }
         }
@@ -1197,7 +1197,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -1212,7 +1212,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             if (row.LinesDiscountsCode.IsNull)
             {
                 Drop2(index, rejectMark);
-                context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'code'", whole: true);
+                context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'code'");
                 continue;
             }
             hasher.Reset();
@@ -1230,7 +1230,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
                 }
                 else
                 {
-                    context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'code'; the first was loaded", whole: true);
+                    context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'code'; the first was loaded");
                 }
             }
         }
@@ -1284,7 +1284,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             var start = reader.TokenStart;
             if (reader.Json.TokenType is global::System.Text.Json.JsonTokenType.StartObject or global::System.Text.Json.JsonTokenType.StartArray)
             {
-                context.Reject(Table3, default, reader.SkipValue(), "boolean", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar", whole: true);
+                context.Reject(Table3, default, reader.SkipValue(), "boolean", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar");
                 continue;
             }
             var rejectMark = context.Rejects.Count;

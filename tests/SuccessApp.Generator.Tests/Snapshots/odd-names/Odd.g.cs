@@ -621,7 +621,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;

@@ -1250,7 +1250,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -1404,7 +1404,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -1431,7 +1431,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             if (row.ContactsId is null)
             {
                 Drop2(index, rejectMark, mark3);
-                context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'id'", whole: true);
+                context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'id'");
                 continue;
             }
             hasher.Reset();
@@ -1449,7 +1449,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
                 }
                 else
                 {
-                    context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'id'; the first was loaded", whole: true);
+                    context.Reject(Table2, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'id'; the first was loaded");
                 }
             }
         }
@@ -1504,7 +1504,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             var start = reader.TokenStart;
             if (reader.Json.TokenType is global::System.Text.Json.JsonTokenType.StartObject or global::System.Text.Json.JsonTokenType.StartArray)
             {
-                context.Reject(Table3, default, reader.SkipValue(), "text", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar", whole: true);
+                context.Reject(Table3, default, reader.SkipValue(), "text", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar");
                 continue;
             }
             var rejectMark = context.Rejects.Count;

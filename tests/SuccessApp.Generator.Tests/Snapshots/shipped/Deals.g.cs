@@ -1890,7 +1890,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table1, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -1905,7 +1905,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             if (row.ResultReasonsId is null)
             {
                 Drop1(index, rejectMark);
-                context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'id'", whole: true);
+                context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "array element has no valid x-key 'id'");
                 continue;
             }
             hasher.Reset();
@@ -1923,7 +1923,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
                 }
                 else
                 {
-                    context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'id'; the first was loaded", whole: true);
+                    context.Reject(Table1, default, reader.Record[start..(int)reader.Json.BytesConsumed], "object", "another element of the array has the same x-key 'id'; the first was loaded");
                 }
             }
         }
@@ -2166,7 +2166,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table2, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -2320,7 +2320,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table3, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table3, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -2389,7 +2389,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType is global::System.Text.Json.JsonTokenType.StartObject or global::System.Text.Json.JsonTokenType.StartArray)
             {
-                context.Reject(Table4, default, reader.SkipValue(), "text", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar", whole: true);
+                context.Reject(Table4, default, reader.SkipValue(), "text", "array element is " + global::SuccessApp.Etl.Flattening.JsonRecordReader.Describe(reader.Json.TokenType) + ", not a scalar");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -2633,7 +2633,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table5, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table5, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
@@ -2784,7 +2784,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             var start = reader.TokenStart;
             if (reader.Json.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
             {
-                context.Reject(Table6, default, reader.SkipValue(), "object", "array element is not an object", whole: true);
+                context.Reject(Table6, default, reader.SkipValue(), "object", "array element is not an object");
                 continue;
             }
             var rejectMark = context.Rejects.Count;
