@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Npgsql;
 using SuccessApp.Etl.Flattening;
@@ -45,6 +46,7 @@ public static class SyncPipeline
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed), CancellationToken.None);
+        ExceptionDispatchInfo? readFailure = null;
         try
         {
             await ReadAsync(source, options, free.Reader, full.Writer, result, failed.Token);
@@ -53,18 +55,31 @@ public static class SyncPipeline
         {
             // The writer failed and stopped the reader; its exception is the one to report.
         }
+        catch (Exception e)
+        {
+            // The source failed (or the run was cancelled): the chunks already handed to the writer are complete,
+            // with their own resume positions, so they are still committed; the partial batch is dropped and is read
+            // again from the last committed position next time. The writer must finish before the connection goes.
+            readFailure = ExceptionDispatchInfo.Capture(e);
+        }
         finally
         {
             full.Writer.TryComplete();
         }
-        await writing;
-
-        foreach (var batch in batches)
+        try
         {
-            result.UnknownFields.AddRange(batch.Context.Drift.Fields);
-            result.NulCharactersStripped += batch.Context.NulCharactersStripped;
-            batch.Dispose();
+            await writing;
         }
+        finally
+        {
+            foreach (var batch in batches)
+            {
+                result.UnknownFields.AddRange(batch.Context.Drift.Fields);
+                result.NulCharactersStripped += batch.Context.NulCharactersStripped;
+                batch.Dispose();
+            }
+        }
+        readFailure?.Throw();
         MergeDrift(result.UnknownFields);
         result.Elapsed = clock.Elapsed;
         return result;
