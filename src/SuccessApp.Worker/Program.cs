@@ -2,6 +2,7 @@ using System.CommandLine;
 using SuccessApp.Etl.Entities;
 using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Postgres;
+using SuccessApp.Etl.Sources.Http;
 using SuccessApp.Worker;
 
 var entityOption = new Option<string[]>("--entity", "-e")
@@ -27,9 +28,14 @@ var databaseOption = new Option<string?>("--database-url")
     Description = "PostgreSQL to load into (postgres://user:pass@host:port/db or a Npgsql connection string). Default: env DATABASE_URL, else a local PostgreSQL under .successapp/.",
 };
 
+var apiUrlOption = new Option<string?>("--api-url")
+{
+    Description = "SuccessApp API base URL (env SUCCESSAPP_API_URL): each entity is read from the endpoint in its schema instead of the bundled sample. The bearer token comes from env SUCCESSAPP_API_TOKEN only, never from a flag.",
+};
+
 var sync = new Command("sync", "Load records into PostgreSQL: migrate, flatten, deduplicate, COPY and merge, and print a summary.")
 {
-    entityOption, sourceOption, fullRefreshOption, chunkOption, databaseOption,
+    entityOption, sourceOption, fullRefreshOption, chunkOption, databaseOption, apiUrlOption,
 };
 sync.SetAction(async (parse, cancellationToken) =>
 {
@@ -39,7 +45,12 @@ sync.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(sourceOption),
         parse.GetValue(fullRefreshOption),
         parse.GetValue(chunkOption),
-        parse.GetValue(databaseOption) ?? Environment.GetEnvironmentVariable(Database.UrlVariable));
+        parse.GetValue(databaseOption) ?? Environment.GetEnvironmentVariable(Database.UrlVariable))
+    {
+        ApiUrl = parse.GetValue(apiUrlOption) ?? Environment.GetEnvironmentVariable(ApiClientOptions.UrlVariable),
+        ApiToken = Environment.GetEnvironmentVariable(ApiClientOptions.TokenVariable),
+        AllowInsecureApiHttp = Environment.GetEnvironmentVariable(ApiClientOptions.AllowHttpVariable) is "1" or "true" or "yes",
+    };
     return await Run(log, () => SyncCommand.RunAsync(request, log, Console.Out, cancellationToken));
 });
 
@@ -113,7 +124,14 @@ static async Task<int> Run(EventLog log, Func<Task<int>> action)
         log.Write("stopped", ("reason", "cancelled; committed chunks are kept and the next run resumes after them"));
         return 0;
     }
-    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException or ChunkWriteException)
+    catch (ApiSourceException ex)
+    {
+        // Chunks committed before the failure stay; the next run resumes at the page that failed.
+        log.Write("error", ("message", ex.Message), ("kind", "api"), ("entity", ex.Entity), ("status", ex.StatusCode is { } status ? (int)status : null), ("attempts", ex.Attempts));
+        Console.Error.WriteLine("API error: " + ex.Message);
+        return 1;
+    }
+    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException or ApiSettingsException or ChunkWriteException)
     {
         log.Write("error", ("message", ex.Message));
         Console.Error.WriteLine("error: " + ex.Message);

@@ -5,15 +5,30 @@ using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Pipeline;
 using SuccessApp.Etl.Schema;
 using SuccessApp.Etl.Sources;
+using SuccessApp.Etl.Sources.Http;
 
 namespace SuccessApp.Worker;
 
 /// <summary>What <c>successapp sync</c> was asked to do.</summary>
-public sealed record SyncRequest(IReadOnlyList<string> Entities, string? Source, bool FullRefresh, int ChunkSize, string? DatabaseUrl);
+public sealed record SyncRequest(IReadOnlyList<string> Entities, string? Source, bool FullRefresh, int ChunkSize, string? DatabaseUrl)
+{
+    /// <summary>SuccessApp API base URL (<c>--api-url</c> or <c>SUCCESSAPP_API_URL</c>): each entity is read from its endpoint.</summary>
+    public string? ApiUrl { get; init; }
+
+    /// <summary>Bearer token (<c>SUCCESSAPP_API_TOKEN</c>); never printed.</summary>
+    public string? ApiToken { get; init; }
+
+    /// <summary><c>SUCCESSAPP_API_ALLOW_HTTP=1</c>: plain http:// to a host that is not loopback.</summary>
+    public bool AllowInsecureApiHttp { get; init; }
+
+    /// <summary>Timeouts and retry budgets of the API client (tests shorten them); null: the defaults.</summary>
+    public Func<ApiClientOptions, ApiClientOptions>? ConfigureApi { get; init; }
+}
 
 /// <summary>
 /// <c>successapp sync</c>: migrate, then load every requested entity from its source and print a summary that
-/// accounts for every record read. Without <c>--source</c> each entity loads its bundled sample file.
+/// accounts for every record read. Each entity reads from <c>--source</c> when given, else from the SuccessApp API
+/// when <c>--api-url</c> / <c>SUCCESSAPP_API_URL</c> is set, else from its bundled sample file.
 /// </summary>
 public static class SyncCommand
 {
@@ -37,9 +52,19 @@ public static class SyncCommand
             Progress = p => log.Write("chunk", ("entity", p.Entity), ("records", p.RecordsRead), ("rows", p.RowsWritten),
                 ("duplicates", p.Duplicates), ("rejects", p.Rejects), ("records_per_s", Rate(p.RecordsRead, p.Elapsed))),
         };
+        await using var api = request.Source is null && !string.IsNullOrWhiteSpace(request.ApiUrl) ? CreateApi(request, log) : null;
         var results = new List<EntitySyncResult>();
         foreach (var entity in entities)
         {
+            if (api is not null)
+            {
+                await using var apiSource = api.CreateSource(entity, options.Framer);
+                log.Write("sync_start", ("entity", entity.Name), ("source", apiSource.Name), ("pagination", apiSource.Settings.Style.ToString().ToLowerInvariant()));
+                var apiResult = await SyncPipeline.RunAsync(dataSource, entity, apiSource, log.RunId, options, cancellationToken);
+                results.Add(apiResult);
+                LogDone(log, entity, apiResult, apiSource.PagesRead, apiSource.PageRestarts);
+                continue;
+            }
             var path = request.Source ?? SamplePath(entity);
             if (path is null)
             {
@@ -56,9 +81,7 @@ public static class SyncCommand
             await using var source = new StreamRecordSource(stream, fullPath, FramerFor(fullPath, options.Framer));
             var result = await SyncPipeline.RunAsync(dataSource, entity, source, log.RunId, options, cancellationToken);
             results.Add(result);
-            log.Write("sync_done", ("entity", entity.Name), ("records", result.RecordsRead), ("loaded", result.RecordsLoaded),
-                ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),
-                ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("seconds", result.Elapsed.TotalSeconds));
+            LogDone(log, entity, result, null, null);
         }
 
         Summary.Print(output, results, clock.Elapsed);
@@ -75,6 +98,38 @@ public static class SyncCommand
         return extension is ".ndjson" or ".jsonl"
             ? new RecordFramerOptions { Format = RecordFormat.Ndjson, MaxRecordBytes = defaults.MaxRecordBytes, InitialBufferBytes = defaults.InitialBufferBytes }
             : defaults;
+    }
+
+    private static void LogDone(EventLog log, EntityDefinition entity, EntitySyncResult result, int? pages, int? pageRestarts)
+    {
+        var fields = new List<(string, object?)>
+        {
+            ("entity", entity.Name), ("records", result.RecordsRead), ("loaded", result.RecordsLoaded),
+            ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),
+            ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("seconds", result.Elapsed.TotalSeconds),
+        };
+        if (pages is not null)
+        {
+            fields.Add(("pages", pages));
+            fields.Add(("page_restarts", pageRestarts));
+        }
+        log.Write("sync_done", [.. fields]);
+    }
+
+    private static ApiClient CreateApi(SyncRequest request, EventLog log)
+    {
+        var options = new ApiClientOptions
+        {
+            BaseUrl = ApiClientOptions.ParseBaseUrl(request.ApiUrl!),
+            Token = string.IsNullOrWhiteSpace(request.ApiToken) ? null : request.ApiToken.Trim(),
+            AllowInsecureHttp = request.AllowInsecureApiHttp,
+            OnEvent = e => log.Write("api_" + e.Name, ("entity", e.Entity), ("endpoint", e.Endpoint), ("attempt", e.Attempt),
+                ("status", e.Status), ("delay_ms", e.Delay is { } d ? Math.Round(d.TotalMilliseconds) : null), ("reason", e.Reason)),
+        };
+        options = request.ConfigureApi?.Invoke(options) ?? options;
+        var api = ApiClient.Create(options);
+        log.Write("api", ("url", ApiUrls.Redact(options.BaseUrl)), ("token", options.Token is null ? "not set" : "set"));
+        return api;
     }
 
     private static List<EntityDefinition> SelectEntities(IReadOnlyList<string> names)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Npgsql;
 using SuccessApp.Etl.Flattening;
@@ -44,34 +45,40 @@ public static class SyncPipeline
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed, cancellationToken), CancellationToken.None);
-        OperationCanceledException? stopped = null;
+        ExceptionDispatchInfo? readFailure = null;
         try
         {
             await ReadAsync(source, options, free.Reader, full.Writer, result, failed.Token);
         }
-        catch (OperationCanceledException ex)
+        catch (OperationCanceledException) when (failed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // Either a stop was asked for (rethrown below, once the chunk being written is committed) or the writer
-            // failed and stopped the reader (its own exception is the one reported).
-            stopped = cancellationToken.IsCancellationRequested ? ex : null;
+            // The writer failed and stopped the reader; its exception is the one to report.
+        }
+        catch (Exception e)
+        {
+            // A stop was asked for, or the source failed: the chunks already handed to the writer are complete, with
+            // their own resume positions, so they are still committed; the partial batch is dropped and read again
+            // from the last committed position next time. The writer must finish before the connection goes.
+            readFailure = ExceptionDispatchInfo.Capture(e);
         }
         finally
         {
             full.Writer.TryComplete();
         }
-        await writing;
-        if (stopped is not null)
+        try
         {
+            await writing;
+        }
+        finally
+        {
+            foreach (var batch in batches)
+            {
+                result.UnknownFields.AddRange(batch.Context.Drift.Fields);
+                result.NulCharactersStripped += batch.Context.NulCharactersStripped;
+            }
             DisposeBatches(batches);
-            throw stopped;
         }
-
-        foreach (var batch in batches)
-        {
-            result.UnknownFields.AddRange(batch.Context.Drift.Fields);
-            result.NulCharactersStripped += batch.Context.NulCharactersStripped;
-        }
-        DisposeBatches(batches);
+        readFailure?.Throw();
         MergeDrift(result.UnknownFields);
         result.Elapsed = clock.Elapsed;
         return result;

@@ -17,8 +17,12 @@ public sealed class WorkerProcess : IDisposable
 
     public static WorkerProcess Start(IEnumerable<string> arguments, IDictionary<string, string?> environment)
     {
-        var worker = Path.Combine(AppContext.BaseDirectory, "successapp.dll");
-        Assert.True(File.Exists(worker), $"{worker} is missing: the test project references the worker project to get it.");
+        // The worker runs from its own build output: the test folder also holds ASP.NET's framework references (for
+        // the fake API), which the worker's runtime configuration does not load.
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var worker = Path.Combine(SuccessApp.Generator.Tests.Infrastructure.RepositoryPaths.Root, "src", "SuccessApp.Worker", "bin",
+            framework.Parent!.Name, framework.Name, "successapp.dll");
+        Assert.True(File.Exists(worker), $"{worker} is missing: the test project references the worker project, which builds it.");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
