@@ -96,6 +96,7 @@ var root = new RootCommand("successapp: loads SuccessApp API records into Postgr
     sync,
     ddl,
     sample,
+    BenchCommand.Create(),
 };
 
 // SIGTERM (Heroku's stop signal) cancels like Ctrl+C: the current chunk commits or rolls back, nothing half-written.
