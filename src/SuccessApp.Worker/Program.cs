@@ -106,6 +106,7 @@ var root = new RootCommand("successapp: loads SuccessApp API records into Postgr
     sync,
     ddl,
     sample,
+    BenchCommand.Create(),
 };
 
 // SIGTERM (Heroku's stop signal, 30 s before SIGKILL) and Ctrl+C cancel the token the commands run with: the chunk
