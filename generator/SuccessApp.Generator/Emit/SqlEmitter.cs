@@ -76,7 +76,7 @@ internal static class SqlEmitter
         if (table.Index == 0)
         {
             var keys = table.Columns.Where(c => c.IsKey).Select(c => $"{Names.Sql(c.Name)} {StagingType(c)}");
-            sql += $";\nCREATE TEMP TABLE IF NOT EXISTS {Names.Sql(entity.AcceptedName)} ({string.Join(", ", keys)}) ON COMMIT DELETE ROWS";
+            sql += $";\nCREATE TEMP TABLE IF NOT EXISTS {Names.Sql(entity.AcceptedName)} ({string.Join(", ", keys)}, \"_inserted\" boolean) ON COMMIT DELETE ROWS";
         }
         return sql;
     }
@@ -104,15 +104,19 @@ internal static class SqlEmitter
         sql.Append($"  SELECT {ColumnList(columns)} FROM {Names.Sql(root.StagingName)}\n");
         sql.Append($"  ON CONFLICT ({KeyList(root)}) DO UPDATE SET {string.Join(", ", updates)}\n");
         sql.Append($"  WHERE {condition}\n");
-        sql.Append($"  RETURNING {ColumnList(keys)})\n");
-        sql.Append($"INSERT INTO {Names.Sql(entity.AcceptedName)} ({ColumnList(keys)}) SELECT {ColumnList(keys)} FROM upserted");
+        // xmax = 0 marks a row this statement inserted (not updated): a new parent has no children to delete.
+        sql.Append($"  RETURNING {ColumnList(keys)}, (xmax = 0) AS \"_inserted\")\n");
+        sql.Append($"INSERT INTO {Names.Sql(entity.AcceptedName)} ({ColumnList(keys)}, \"_inserted\") SELECT {ColumnList(keys)}, \"_inserted\" FROM upserted");
+        // Temp tables get no statistics by themselves; without them the child joins below can pick scans of the
+        // whole child table, which grow with every chunk.
+        sql.Append($";\nANALYZE {Names.Sql(entity.AcceptedName)}");
         foreach (var table in entity.Tables.Where(t => t.Index > 0))
         {
             var rootKeys = table.Columns.Where(c => c.Kind == ColumnKind.ParentKey && c.SourceTable == 0).ToList();
             var join = string.Join(" AND ", rootKeys.Select(c => $"c.{Names.Sql(c.Name)} = a.{Names.Sql(c.Name)}"));
             var staged = EntityEmitter.StagingColumns(table);
             // An accepted parent's children are replaced as a set: an array that became empty removes its rows.
-            sql.Append($";\nDELETE FROM {Names.Sql(table.Name)} c USING {Names.Sql(entity.AcceptedName)} a WHERE {join}");
+            sql.Append($";\nDELETE FROM {Names.Sql(table.Name)} c USING {Names.Sql(entity.AcceptedName)} a WHERE {join} AND NOT a.\"_inserted\"");
             sql.Append($";\nINSERT INTO {Names.Sql(table.Name)} ({ColumnList(staged)})\n");
             sql.Append($"SELECT {string.Join(", ", staged.Select(c => "c." + Names.Sql(c.Name)))} FROM {Names.Sql(table.StagingName)} c JOIN {Names.Sql(entity.AcceptedName)} a ON {join}");
         }

@@ -382,7 +382,7 @@ public static class OrdersSql
         "_extra" jsonb,
         "_hash" bigint
     ) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS "_accepted_orders" ("tenant" text, "number" bigint) ON COMMIT DELETE ROWS
+    CREATE TEMP TABLE IF NOT EXISTS "_accepted_orders" ("tenant" text, "number" bigint, "_inserted" boolean) ON COMMIT DELETE ROWS
     """;
 
     public const string Copy0 = """COPY "_stage_orders" ("tenant", "number", "version", "total", "code", "customer.customer_name", "anything", "mixed", "note", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
@@ -497,15 +497,16 @@ public static class OrdersSql
       ON CONFLICT ("tenant", "number") DO UPDATE SET "version" = EXCLUDED."version", "total" = EXCLUDED."total", "code" = EXCLUDED."code", "customer.customer_name" = EXCLUDED."customer.customer_name", "anything" = EXCLUDED."anything", "mixed" = EXCLUDED."mixed", "note" = EXCLUDED."note", "_extra" = EXCLUDED."_extra", "_hash" = EXCLUDED."_hash", "_loaded_at" = now()
       WHERE t."_hash" IS DISTINCT FROM EXCLUDED."_hash"
         AND (t."version" IS NULL OR EXCLUDED."version" >= t."version")
-      RETURNING "tenant", "number")
-    INSERT INTO "_accepted_orders" ("tenant", "number") SELECT "tenant", "number" FROM upserted;
-    DELETE FROM "order_lines" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number";
+      RETURNING "tenant", "number", (xmax = 0) AS "_inserted")
+    INSERT INTO "_accepted_orders" ("tenant", "number", "_inserted") SELECT "tenant", "number", "_inserted" FROM upserted;
+    ANALYZE "_accepted_orders";
+    DELETE FROM "order_lines" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number" AND NOT a."_inserted";
     INSERT INTO "order_lines" ("tenant", "number", "lines_sku", "lines_qty", "_extra", "_hash")
     SELECT c."tenant", c."number", c."lines_sku", c."lines_qty", c."_extra", c."_hash" FROM "_stage_order_lines" c JOIN "_accepted_orders" a ON c."tenant" = a."tenant" AND c."number" = a."number";
-    DELETE FROM "order_lines_discounts" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number";
+    DELETE FROM "order_lines_discounts" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number" AND NOT a."_inserted";
     INSERT INTO "order_lines_discounts" ("tenant", "number", "lines_sku", "lines_discounts_code", "lines_discounts_pct", "_extra", "_hash")
     SELECT c."tenant", c."number", c."lines_sku", c."lines_discounts_code", c."lines_discounts_pct", c."_extra", c."_hash" FROM "_stage_order_lines_discounts" c JOIN "_accepted_orders" a ON c."tenant" = a."tenant" AND c."number" = a."number";
-    DELETE FROM "order_lines_flags" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number";
+    DELETE FROM "order_lines_flags" c USING "_accepted_orders" a WHERE c."tenant" = a."tenant" AND c."number" = a."number" AND NOT a."_inserted";
     INSERT INTO "order_lines_flags" ("tenant", "number", "lines_sku", "lines_flags_ordinal", "lines_flags", "_extra", "_hash")
     SELECT c."tenant", c."number", c."lines_sku", c."lines_flags_ordinal", c."lines_flags", c."_extra", c."_hash" FROM "_stage_order_lines_flags" c JOIN "_accepted_orders" a ON c."tenant" = a."tenant" AND c."number" = a."number"
     """;

@@ -214,7 +214,7 @@ public static class OddSql
         "_extra" jsonb,
         "_hash" bigint
     ) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS "_accepted_odd" ("class" text) ON COMMIT DELETE ROWS
+    CREATE TEMP TABLE IF NOT EXISTS "_accepted_odd" ("class" text, "_inserted" boolean) ON COMMIT DELETE ROWS
     """"""";
 
     public const string Copy0 = """""""COPY "_stage_odd" ("class", "x""; DROP TABLE deals; --", "first name", "2fa", "namespace", "a""""""b", "héllo", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""""""";
@@ -256,9 +256,10 @@ public static class OddSql
       SELECT "class", "x""; DROP TABLE deals; --", "first name", "2fa", "namespace", "a""""""b", "héllo", "_extra", "_hash" FROM "_stage_odd"
       ON CONFLICT ("class") DO UPDATE SET "x""; DROP TABLE deals; --" = EXCLUDED."x""; DROP TABLE deals; --", "first name" = EXCLUDED."first name", "2fa" = EXCLUDED."2fa", "namespace" = EXCLUDED."namespace", "a""""""b" = EXCLUDED."a""""""b", "héllo" = EXCLUDED."héllo", "_extra" = EXCLUDED."_extra", "_hash" = EXCLUDED."_hash", "_loaded_at" = now()
       WHERE t."_hash" IS DISTINCT FROM EXCLUDED."_hash"
-      RETURNING "class")
-    INSERT INTO "_accepted_odd" ("class") SELECT "class" FROM upserted;
-    DELETE FROM "odd_items;" c USING "_accepted_odd" a WHERE c."class" = a."class";
+      RETURNING "class", (xmax = 0) AS "_inserted")
+    INSERT INTO "_accepted_odd" ("class", "_inserted") SELECT "class", "_inserted" FROM upserted;
+    ANALYZE "_accepted_odd";
+    DELETE FROM "odd_items;" c USING "_accepted_odd" a WHERE c."class" = a."class" AND NOT a."_inserted";
     INSERT INTO "odd_items;" ("class", "items;_ordinal", "items;_it's", "_extra", "_hash")
     SELECT c."class", c."items;_ordinal", c."items;_it's", c."_extra", c."_hash" FROM "_stage_odd_items;" c JOIN "_accepted_odd" a ON c."class" = a."class"
     """"""";

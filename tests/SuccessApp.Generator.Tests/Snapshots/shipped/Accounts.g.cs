@@ -425,7 +425,7 @@ public static class AccountsSql
         "_extra" jsonb,
         "_hash" bigint
     ) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS "_accepted_accounts" ("id" uuid) ON COMMIT DELETE ROWS
+    CREATE TEMP TABLE IF NOT EXISTS "_accepted_accounts" ("id" uuid, "_inserted" boolean) ON COMMIT DELETE ROWS
     """;
 
     public const string Copy0 = """COPY "_stage_accounts" ("id", "name", "domain", "employee_count", "annual_revenue", "is_active", "owner.id", "owner.name", "owner.email", "created_at", "updated_at", "_extra", "_hash") FROM STDIN (FORMAT BINARY)""";
@@ -556,15 +556,16 @@ public static class AccountsSql
       ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name", "domain" = EXCLUDED."domain", "employee_count" = EXCLUDED."employee_count", "annual_revenue" = EXCLUDED."annual_revenue", "is_active" = EXCLUDED."is_active", "owner.id" = EXCLUDED."owner.id", "owner.name" = EXCLUDED."owner.name", "owner.email" = EXCLUDED."owner.email", "created_at" = EXCLUDED."created_at", "updated_at" = EXCLUDED."updated_at", "_extra" = EXCLUDED."_extra", "_hash" = EXCLUDED."_hash", "_loaded_at" = now()
       WHERE t."_hash" IS DISTINCT FROM EXCLUDED."_hash"
         AND (t."updated_at" IS NULL OR EXCLUDED."updated_at" >= t."updated_at")
-      RETURNING "id")
-    INSERT INTO "_accepted_accounts" ("id") SELECT "id" FROM upserted;
-    DELETE FROM "accounts_territories" c USING "_accepted_accounts" a WHERE c."id" = a."id";
+      RETURNING "id", (xmax = 0) AS "_inserted")
+    INSERT INTO "_accepted_accounts" ("id", "_inserted") SELECT "id", "_inserted" FROM upserted;
+    ANALYZE "_accepted_accounts";
+    DELETE FROM "accounts_territories" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
     INSERT INTO "accounts_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash")
     SELECT c."id", c."territories_ordinal", c."territories_id", c."territories_name", c."territories_color", c."territories_created_at", c."territories_updated_at", c."territories_association.source_id", c."territories_association.target_id", c."territories_association.id", c."_extra", c."_hash" FROM "_stage_accounts_territories" c JOIN "_accepted_accounts" a ON c."id" = a."id";
-    DELETE FROM "accounts_contacts" c USING "_accepted_accounts" a WHERE c."id" = a."id";
+    DELETE FROM "accounts_contacts" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
     INSERT INTO "accounts_contacts" ("id", "contacts_id", "contacts_email", "contacts_full_name", "_extra", "_hash")
     SELECT c."id", c."contacts_id", c."contacts_email", c."contacts_full_name", c."_extra", c."_hash" FROM "_stage_accounts_contacts" c JOIN "_accepted_accounts" a ON c."id" = a."id";
-    DELETE FROM "accounts_contacts_phones" c USING "_accepted_accounts" a WHERE c."id" = a."id";
+    DELETE FROM "accounts_contacts_phones" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
     INSERT INTO "accounts_contacts_phones" ("id", "contacts_id", "contacts_phones_ordinal", "contacts_phones", "_extra", "_hash")
     SELECT c."id", c."contacts_id", c."contacts_phones_ordinal", c."contacts_phones", c."_extra", c."_hash" FROM "_stage_accounts_contacts_phones" c JOIN "_accepted_accounts" a ON c."id" = a."id"
     """;
