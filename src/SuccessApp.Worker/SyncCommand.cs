@@ -49,8 +49,12 @@ public static class SyncCommand
         {
             ChunkSize = request.ChunkSize,
             FullRefresh = request.FullRefresh,
-            Progress = p => log.Write("chunk", ("entity", p.Entity), ("records", p.RecordsRead), ("rows", p.RowsWritten),
-                ("duplicates", p.Duplicates), ("rejects", p.Rejects), ("records_per_s", Rate(p.RecordsRead, p.Elapsed))),
+            Progress = p =>
+            {
+                log.Write("chunk", ("entity", p.Entity), ("records", p.RecordsRead), ("rows", p.RowsWritten),
+                    ("duplicates", p.Duplicates), ("rejects", p.Rejects), ("records_per_s", Rate(p.RecordsRead, p.Elapsed)));
+                ProgressLine.Show(p);
+            },
         };
         await using var api = request.Source is null && !string.IsNullOrWhiteSpace(request.ApiUrl) ? CreateApi(request, log) : null;
         var results = new List<EntitySyncResult>();
@@ -84,6 +88,7 @@ public static class SyncCommand
             LogDone(log, entity, result, null, null);
         }
 
+        ProgressLine.Clear();
         Summary.Print(output, results, clock.Elapsed);
         return results.All(r => r.Reconciles) ? 0 : 3;
     }

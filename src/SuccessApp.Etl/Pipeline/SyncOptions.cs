@@ -28,4 +28,8 @@ public sealed class SyncOptions
 }
 
 /// <summary>Running totals for progress lines.</summary>
-public sealed record SyncProgress(string Entity, long RecordsRead, long BytesRead, long RowsWritten, long Duplicates, long Rejects, TimeSpan Elapsed);
+public sealed record SyncProgress(string Entity, long RecordsRead, long BytesRead, long RowsWritten, long Duplicates, long Rejects, TimeSpan Elapsed)
+{
+    /// <summary>Records the source says it holds (an API page's total), for percent and ETA; null when unknown.</summary>
+    public long? TotalRecords { get; init; }
+}

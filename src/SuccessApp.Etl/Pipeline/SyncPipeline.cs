@@ -44,7 +44,7 @@ public static class SyncPipeline
         var full = Channel.CreateBounded<Chunk>(1);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed, cancellationToken), CancellationToken.None);
+        var writing = Task.Run(() => WriteChunksAsync(full.Reader, free.Writer, writer, result, options, clock, failed, cancellationToken, () => source.TotalRecords), CancellationToken.None);
         ExceptionDispatchInfo? readFailure = null;
         try
         {
@@ -146,7 +146,8 @@ public static class SyncPipeline
         SyncOptions options,
         Stopwatch clock,
         CancellationTokenSource failed,
-        CancellationToken stopping)
+        CancellationToken stopping,
+        Func<long?> total)
     {
         try
         {
@@ -161,7 +162,10 @@ public static class SyncPipeline
                 var written = writer.Write(batch, chunk.Position, stopping);
                 Account(result, batch, written);
                 options.Progress?.Invoke(new SyncProgress(
-                    result.Entity, result.RecordsRead, result.BytesRead, result.RowsPerTable.Values.Sum(), result.Duplicates, result.RejectRows, clock.Elapsed));
+                    result.Entity, result.RecordsRead, result.BytesRead, result.RowsPerTable.Values.Sum(), result.Duplicates, result.RejectRows, clock.Elapsed)
+                {
+                    TotalRecords = total(),
+                });
                 await free.WriteAsync(batch, CancellationToken.None);
             }
         }
