@@ -23,6 +23,11 @@ var chunkOption = new Option<int>("--chunk-size")
     Description = "Records per COPY + merge transaction (env SUCCESSAPP_CHUNK_SIZE). Memory grows with this, not with the input.",
     DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_CHUNK_SIZE"), out var size) && size > 0 ? size : 5000,
 };
+var memoryOption = new Option<int>("--memory-cap-mb")
+{
+    Description = "Keep chunk buffers within about this budget (env SUCCESSAPP_MEMORY_CAP_MB; default 512, a 512 MB dyno): a chunk also closes when its text passes an eighth of it.",
+    DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_MEMORY_CAP_MB"), out var cap) && cap > 0 ? cap : 512,
+};
 var databaseOption = new Option<string?>("--database-url")
 {
     Description = "PostgreSQL to load into (postgres://user:pass@host:port/db or a Npgsql connection string). Default: env DATABASE_URL, else a local PostgreSQL under .successapp/.",
@@ -35,7 +40,7 @@ var apiUrlOption = new Option<string?>("--api-url")
 
 var sync = new Command("sync", "Load records into PostgreSQL: migrate, flatten, deduplicate, COPY and merge, and print a summary.")
 {
-    entityOption, sourceOption, fullRefreshOption, chunkOption, databaseOption, apiUrlOption,
+    entityOption, sourceOption, fullRefreshOption, chunkOption, memoryOption, databaseOption, apiUrlOption,
 };
 sync.SetAction(async (parse, cancellationToken) =>
 {
@@ -48,6 +53,7 @@ sync.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(databaseOption) ?? Environment.GetEnvironmentVariable(Database.UrlVariable))
     {
         ApiUrl = parse.GetValue(apiUrlOption) ?? Environment.GetEnvironmentVariable(ApiClientOptions.UrlVariable),
+        MemoryCapMegabytes = parse.GetValue(memoryOption),
         ApiToken = Environment.GetEnvironmentVariable(ApiClientOptions.TokenVariable),
         AllowInsecureApiHttp = Environment.GetEnvironmentVariable(ApiClientOptions.AllowHttpVariable) is "1" or "true" or "yes",
     };

@@ -15,6 +15,12 @@ public sealed record SyncRequest(IReadOnlyList<string> Entities, string? Source,
     /// <summary>SuccessApp API base URL (<c>--api-url</c> or <c>SUCCESSAPP_API_URL</c>): each entity is read from its endpoint.</summary>
     public string? ApiUrl { get; init; }
 
+    /// <summary>
+    /// Memory budget in MB: two chunks are in memory at once (one parsed, one written), so a chunk closes when its
+    /// text passes an eighth of the budget, leaving room for rows, the dedup cache and the runtime.
+    /// </summary>
+    public int MemoryCapMegabytes { get; init; } = 512;
+
     /// <summary>Bearer token (<c>SUCCESSAPP_API_TOKEN</c>); never printed.</summary>
     public string? ApiToken { get; init; }
 
@@ -48,6 +54,7 @@ public static class SyncCommand
         var options = new SyncOptions
         {
             ChunkSize = request.ChunkSize,
+            MaxChunkTextBytes = (int)Math.Clamp(request.MemoryCapMegabytes * 1048576L / 8, 4L << 20, 256L << 20),
             FullRefresh = request.FullRefresh,
             Progress = p =>
             {
