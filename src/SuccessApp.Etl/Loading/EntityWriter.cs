@@ -251,14 +251,6 @@ public sealed class EntityWriter : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Marks a source finished without writing rows (e.g. the last chunk was empty).</summary>
-    public void Complete(SourcePosition position)
-    {
-        using var transaction = Connection.BeginTransaction();
-        SaveState(position, transaction);
-        transaction.Commit();
-    }
-
     private void Execute(string sql, NpgsqlTransaction transaction)
     {
         using var command = new NpgsqlCommand(sql, Connection, transaction);

@@ -36,18 +36,10 @@ public sealed class ApiStopAndResumeTests(PostgresFixture postgres) : IAsyncLife
     public async Task Sigterm_mid_run_exits_0_and_a_rerun_resumes_from_the_api_and_converges()
     {
         var db = await postgres.CreateDatabaseAsync("api_sigterm");
-        using (var worker = Start(db))
-        {
-            await worker.WaitForAsync("event=chunk", count: 3);
-            worker.Signal(WorkerProcess.SigTerm);
-            Assert.Equal(0, await worker.WaitForExitAsync(maxSeconds: 30));
-            Assert.Contains("event=stopped", worker.Output, StringComparison.Ordinal);
-        }
-        using (var rerun = Start(db))
-        {
-            Assert.Equal(0, await rerun.WaitForExitAsync());
-            Assert.Contains("resumed after checkpoint", rerun.Output, StringComparison.Ordinal);
-        }
+        var (exit, stopped, rerun) = await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigTerm, chunks: 3);
+        Assert.Equal(0, exit);
+        Assert.Contains("event=stopped", stopped, StringComparison.Ordinal);
+        Assert.Contains("resumed after checkpoint", rerun, StringComparison.Ordinal);
         Assert.Equal(_clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
     }
 
@@ -57,16 +49,7 @@ public sealed class ApiStopAndResumeTests(PostgresFixture postgres) : IAsyncLife
     public async Task Kill_9_mid_run_and_a_rerun_against_the_api_give_the_tables_of_a_clean_run(int chunks)
     {
         var db = await postgres.CreateDatabaseAsync("api_kill9");
-        using (var worker = Start(db))
-        {
-            await worker.WaitForAsync("event=chunk", count: chunks);
-            worker.Signal(WorkerProcess.SigKill);
-            await worker.WaitForExitAsync();
-        }
-        using (var rerun = Start(db))
-        {
-            Assert.Equal(0, await rerun.WaitForExitAsync());
-        }
+        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks);
         Assert.Equal(_clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
     }
 

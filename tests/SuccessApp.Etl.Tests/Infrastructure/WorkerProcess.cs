@@ -96,6 +96,32 @@ public sealed class WorkerProcess : IDisposable
         Assert.Equal(0, kill.ExitCode);
     }
 
+    /// <summary>
+    /// Starts a worker, signals it after <paramref name="chunks"/> committed chunks and waits for it to end, then
+    /// starts it again to completion (after <paramref name="betweenRuns"/>, to look at the state left). Returns the stopped run's exit code and output, and the rerun's output.
+    /// </summary>
+    public static async Task<(int StoppedExit, string Stopped, string Rerun)> StopThenRerunAsync(
+        Func<WorkerProcess> start, string signal, int chunks, Func<Task>? betweenRuns = null)
+    {
+        int stoppedExit;
+        string stopped;
+        using (var worker = start())
+        {
+            await worker.WaitForAsync("event=chunk", count: chunks);
+            worker.Signal(signal);
+            // Heroku sends SIGKILL 30 s after SIGTERM: a stop must be over by then.
+            stoppedExit = await worker.WaitForExitAsync(maxSeconds: 30);
+            stopped = worker.Output;
+        }
+        if (betweenRuns is not null)
+        {
+            await betweenRuns();
+        }
+        using var rerun = start();
+        Assert.Equal(0, await rerun.WaitForExitAsync());
+        return (stoppedExit, stopped, rerun.Output);
+    }
+
     public const string SigTerm = "TERM";
     public const string SigKill = "KILL";
 

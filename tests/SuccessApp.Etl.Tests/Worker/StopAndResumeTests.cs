@@ -30,21 +30,11 @@ public sealed class StopAndResumeTests(PostgresFixture postgres, StopAndResumeTe
         var clean = await CleanRunAsync();
         var db = await postgres.CreateDatabaseAsync("sigterm");
 
-        using (var worker = Start(db))
-        {
-            await worker.WaitForAsync("event=chunk", count: 3);
-            worker.Signal(WorkerProcess.SigTerm);
-            Assert.Equal(0, await worker.WaitForExitAsync(maxSeconds: 30));
-            Assert.Contains("event=stopped", worker.Output, StringComparison.Ordinal);
-        }
-        var state = await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE NOT completed");
-        Assert.Equal(1, state);
-
-        using (var rerun = Start(db))
-        {
-            Assert.Equal(0, await rerun.WaitForExitAsync());
-            Assert.Contains("resumed after checkpoint", rerun.Output, StringComparison.Ordinal);
-        }
+        var (exit, stopped, rerun) = await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigTerm, chunks: 3, betweenRuns: async () =>
+            Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE NOT completed")));
+        Assert.Equal(0, exit);
+        Assert.Contains("event=stopped", stopped, StringComparison.Ordinal);
+        Assert.Contains("resumed after checkpoint", rerun, StringComparison.Ordinal);
         Assert.Equal(clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
     }
 
@@ -58,16 +48,7 @@ public sealed class StopAndResumeTests(PostgresFixture postgres, StopAndResumeTe
         var clean = await CleanRunAsync();
         var db = await postgres.CreateDatabaseAsync("kill9");
 
-        using (var worker = Start(db))
-        {
-            await worker.WaitForAsync("event=chunk", count: chunks);
-            worker.Signal(WorkerProcess.SigKill);
-            await worker.WaitForExitAsync();
-        }
-        using (var rerun = Start(db))
-        {
-            Assert.Equal(0, await rerun.WaitForExitAsync());
-        }
+        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks);
         Assert.Equal(clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
         Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE completed"));
     }
