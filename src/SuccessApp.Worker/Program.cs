@@ -138,7 +138,7 @@ static async Task<int> Run(EventLog log, Func<Task<int>> action)
         Console.Error.WriteLine("API error: " + ex.Message);
         return 1;
     }
-    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException or ApiSettingsException or ChunkWriteException)
+    catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or EntityBusyException or PostgresNotFoundException or LocalPostgresServerException or ApiSettingsException or ChunkWriteException or SchemaMigrationException)
     {
         log.Write("error", ("message", ex.Message));
         Console.Error.WriteLine("error: " + ex.Message);

@@ -48,8 +48,7 @@ public static class SyncCommand
         }
 
         await using var dataSource = await Database.OpenAsync(log, request.DatabaseUrl, cancellationToken);
-        log.Write("migrate", ("entities", string.Join(",", entities.Select(e => e.Name))));
-        await Migrator.MigrateAsync(dataSource, entities, cancellationToken);
+        await MigrateAsync(dataSource, entities, log, cancellationToken);
 
         var options = new SyncOptions
         {
@@ -144,7 +143,19 @@ public static class SyncCommand
         return api;
     }
 
-    private static List<EntityDefinition> SelectEntities(IReadOnlyList<string> names)
+    /// <summary>Migrates the entities' tables and logs what changed (tables created, columns added, widened, backfilled).</summary>
+    internal static async Task MigrateAsync(Npgsql.NpgsqlDataSource dataSource, IReadOnlyList<EntityDefinition> entities, EventLog log, CancellationToken cancellationToken)
+    {
+        log.Write("migrate", ("entities", string.Join(",", entities.Select(e => e.Name))));
+        var migration = await Migrator.MigrateAsync(dataSource, entities, cancellationToken);
+        if (migration.CreatedTables.Count + migration.AddedColumns.Count + migration.RetypedColumns.Count > 0)
+        {
+            log.Write("migrated", ("created_tables", string.Join(",", migration.CreatedTables)), ("added_columns", string.Join(",", migration.AddedColumns)),
+                ("widened_columns", string.Join(",", migration.RetypedColumns)), ("backfilled_values", migration.BackfilledValues));
+        }
+    }
+
+    internal static List<EntityDefinition> SelectEntities(IReadOnlyList<string> names)
     {
         if (names.Count == 0)
         {

@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using SuccessApp.Etl.Schema;
 using SuccessApp.Etl.Tests.Infrastructure;
-using SuccessApp.Generator.Tests.Infrastructure;
 
 namespace SuccessApp.Etl.Tests.Loading;
 
@@ -16,8 +14,8 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres)
     public async Task A_property_added_to_the_schema_migrates_the_tables_without_losing_rows()
     {
         var db = await postgres.CreateDatabaseAsync("migrate");
-        var before = Compile(edit: null);
-        var after = Compile(edit: schema =>
+        var before = EditedSchemas.CompileDeals(edit: null);
+        var after = EditedSchemas.CompileDeals(edit: schema =>
         {
             schema["properties"]!["forecast_category"] = JsonNode.Parse("""{ "type": ["string", "null"] }""");
             schema["properties"]!["bridges"]!["items"]!["properties"]!["weight"] = JsonNode.Parse("""{ "type": ["integer", "null"] }""");
@@ -47,25 +45,5 @@ public sealed class SchemaMigrationTests(PostgresFixture postgres)
         Assert.Equal(2, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM deals_bridges"));
         // The wide view was recreated with the new column.
         Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM deals_flat WHERE forecast_category = 'commit'"));
-    }
-
-    /// <summary>Runs the generator on the shipped schemas (deals optionally edited) and returns the deals entity.</summary>
-    private static EntityDefinition Compile(Action<JsonNode>? edit)
-    {
-        var schemas = GeneratorHarness.ShippedSchemas().Select(s =>
-        {
-            if (edit is null || !s.Path.EndsWith("deals.schema.json", StringComparison.Ordinal))
-            {
-                return s;
-            }
-            var node = JsonNode.Parse(s.Text)!;
-            edit(node);
-            return s.With(node.ToJsonString());
-        }).ToList();
-        var output = GeneratorHarness.Run(schemas);
-        Assert.Empty(output.Errors);
-        var assembly = GeneratorHarness.CompileAndLoad(output);
-        var entity = assembly.GetType(GeneratorHarness.TestNamespace + ".DealsEntity")!;
-        return (EntityDefinition)entity.GetProperty("Definition")!.GetValue(null)!;
     }
 }
