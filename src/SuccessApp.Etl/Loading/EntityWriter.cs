@@ -10,6 +10,13 @@ namespace SuccessApp.Etl.Loading;
 /// <summary>Where a chunk leaves its source: committed in the same transaction as the chunk's rows.</summary>
 public readonly record struct SourcePosition(string Source, string Checkpoint, bool Completed, string? MaxCursor);
 
+/// <summary>
+/// A chunk's transaction just before it commits: the rows, rejects (still also in the session's
+/// <c>_stage_rejects</c>) and position are written. <see cref="Previous"/> is the last committed position of this
+/// writer, null for its first chunk.
+/// </summary>
+public sealed record ChunkCommit(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourcePosition? Previous, SourcePosition Position);
+
 /// <summary>What one committed chunk did.</summary>
 public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTable, long RecordsChanged, long Rejects);
 
@@ -37,6 +44,7 @@ public sealed class EntityWriter : IDisposable
     private readonly string _keepRejectsSql;
     private NpgsqlConnection? _connection;
     private bool _stagingReady;
+    private SourcePosition? _lastCommitted;
 
     private EntityWriter(NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId)
     {
@@ -49,9 +57,10 @@ public sealed class EntityWriter : IDisposable
 
     /// <summary>Opens the writing connection and takes the entity's lock (another worker on it is an error).</summary>
     public static async Task<EntityWriter> OpenAsync(
-        NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, Action<int, Exception, TimeSpan>? onRetry, CancellationToken cancellationToken)
+        NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, Action<int, Exception, TimeSpan>? onRetry, CancellationToken cancellationToken,
+        Action<ChunkCommit>? beforeCommit = null)
     {
-        var writer = new EntityWriter(dataSource, entity, runId) { OnRetry = onRetry };
+        var writer = new EntityWriter(dataSource, entity, runId) { OnRetry = onRetry, BeforeCommit = beforeCommit };
         writer._connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await EntityLock.AcquireAsync(writer._connection, entity.Name, cancellationToken);
         return writer;
@@ -62,6 +71,12 @@ public sealed class EntityWriter : IDisposable
 
     /// <summary>Called before each retry with the attempt number, the error and the wait.</summary>
     public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
+
+    /// <summary>
+    /// Runs inside every chunk's transaction, after its rows, rejects and position are written and before the
+    /// commit, so whatever it writes commits or rolls back with the chunk (and runs again if the chunk is retried).
+    /// </summary>
+    public Action<ChunkCommit>? BeforeCommit { get; init; }
 
     public ChunkResult Write(EntityBatch batch, SourcePosition position, CancellationToken stopping = default)
     {
@@ -173,8 +188,10 @@ public sealed class EntityWriter : IDisposable
             rejects = keep.ExecuteNonQuery();
         }
         SaveState(position, transaction);
+        BeforeCommit?.Invoke(new ChunkCommit(Connection, transaction, _lastCommitted, position));
         transaction.Commit();
         _stagingReady = true;
+        _lastCommitted = position;
         return new ChunkResult(rows.Sum(), rows, changed, rejects);
     }
 

@@ -38,6 +38,9 @@ public static class RuntimeSchema
         );
         CREATE INDEX IF NOT EXISTS "successapp_rejects_entity_key" ON "successapp_rejects" ("entity", "record_key");
         CREATE INDEX IF NOT EXISTS "successapp_rejects_whole" ON "successapp_rejects" ("entity", md5("raw_value")) WHERE "whole_record";
+        ALTER TABLE "successapp_rejects" ADD COLUMN IF NOT EXISTS "replayed_at" timestamptz;
+        ALTER TABLE "successapp_rejects" ADD COLUMN IF NOT EXISTS "replay_run_id" uuid;
+        CREATE INDEX IF NOT EXISTS "successapp_rejects_pending" ON "successapp_rejects" ("entity", "id") WHERE "whole_record" AND "replayed_at" IS NULL;
         CREATE TABLE IF NOT EXISTS "successapp_runs" (
             "run_id" uuid PRIMARY KEY,
             "started_at" timestamptz NOT NULL DEFAULT now(),
@@ -68,7 +71,7 @@ public static class RuntimeSchema
         WHERE (NOT s."whole_record" AND s."record_key" IN (SELECT {1} FROM {0} a))
            OR (s."whole_record" AND NOT EXISTS (
                 SELECT 1 FROM "successapp_rejects" r
-                WHERE r."whole_record" AND r."entity" = s."entity" AND md5(r."raw_value") = md5(s."raw_value")
+                WHERE r."whole_record" AND r."replayed_at" IS NULL AND r."entity" = s."entity" AND md5(r."raw_value") = md5(s."raw_value")
                   AND r."raw_bytes" IS NOT DISTINCT FROM s."raw_bytes"))
         """;
 

@@ -1,4 +1,5 @@
 using SuccessApp.Etl.Flattening;
+using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Sources;
 
 namespace SuccessApp.Etl.Pipeline;
@@ -22,6 +23,9 @@ public sealed class SyncOptions
 
     /// <summary>Called before a chunk is retried after a lost connection: attempt, error, wait.</summary>
     public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
+
+    /// <summary>Runs inside each chunk's transaction before it commits (see <see cref="EntityWriter.BeforeCommit"/>).</summary>
+    public Action<ChunkCommit>? BeforeCommit { get; init; }
 
     /// <summary>Called after every committed chunk (from the writer's thread).</summary>
     public Action<SyncProgress>? Progress { get; init; }

@@ -28,7 +28,7 @@ public static class SyncPipeline
     {
         var clock = Stopwatch.StartNew();
         var result = new EntitySyncResult { Entity = entity.Name, Source = source.Name };
-        using var writer = await EntityWriter.OpenAsync(dataSource, entity, runId, options.OnRetry, cancellationToken);
+        using var writer = await EntityWriter.OpenAsync(dataSource, entity, runId, options.OnRetry, cancellationToken, options.BeforeCommit);
         // Read under the entity's lock, so no other worker can move the position meanwhile.
         var state = options.FullRefresh ? default : await ReadStateAsync(dataSource, entity, source.Name, cancellationToken);
         result.ResumedFrom = state.Checkpoint;
