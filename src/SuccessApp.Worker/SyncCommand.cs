@@ -117,7 +117,8 @@ public static class SyncCommand
         {
             ("entity", entity.Name), ("records", result.RecordsRead), ("loaded", result.RecordsLoaded),
             ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),
-            ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("seconds", result.Elapsed.TotalSeconds),
+            ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("copied_direct", result.RecordsCopiedDirect),
+            ("direct_fallbacks", result.DirectFallbacks), ("seconds", result.Elapsed.TotalSeconds),
         };
         if (pages is not null)
         {

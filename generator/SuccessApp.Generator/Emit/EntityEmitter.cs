@@ -68,6 +68,9 @@ internal static class EntityEmitter
                 w.Line("/// <summary>Replaced by a newer version of the same key later in the chunk: not written.</summary>");
                 w.Line("public bool Superseded;");
                 w.Line();
+                w.Line("/// <summary>Its key is not in the table yet: its rows are copied straight in, not merged from staging.</summary>");
+                w.Line("public bool Direct;");
+                w.Line();
                 w.Line("/// <summary>Hash of the primary key, for deduplication.</summary>");
                 w.Line("public ulong KeyHash;");
             }
@@ -759,7 +762,14 @@ internal static class EntityEmitter
     private static void EmitCountAndWrite(SourceWriter w, EntityModel entity)
     {
         var root = entity.Tables[0];
-        using (w.Block("public override int CountRows(int table)"))
+        const string Route = "global::SuccessApp.Etl.Flattening.RowRoute";
+        w.Line("/// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>");
+        using (w.Block($"private static bool Routed(in {root.RowType} root, {Route} route)"))
+        {
+            w.Line($"return !root.Superseded && (route == {Route}.All || root.Direct == (route == {Route}.Direct));");
+        }
+        w.Line();
+        using (w.Block($"public override int CountRows(int table, {Route} route)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
             w.Line("var count = 0;");
@@ -771,7 +781,7 @@ internal static class EntityEmitter
                     w.Indent();
                     w.Line($"foreach (ref readonly var row in {table.BufferName}.AsSpan())");
                     w.Line("{");
-                    w.Line($"    if (!roots[row.RecordIndex].Superseded) count++;");
+                    w.Line($"    if (Routed(in roots[row.RecordIndex], route)) count++;");
                     w.Line("}");
                     w.Line("return count;");
                     w.Outdent();
@@ -781,7 +791,7 @@ internal static class EntityEmitter
             }
         }
         w.Line();
-        using (w.Block("public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)"))
+        using (w.Block($"public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Route} route)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
             w.Line("var arena = Context.Arena;");
@@ -793,13 +803,50 @@ internal static class EntityEmitter
                     w.Indent();
                     w.Line($"foreach (ref readonly var row in {table.BufferName}.AsSpan())");
                     w.Line("{");
-                    w.Line($"    if (!roots[row.RecordIndex].Superseded) {table.RowType}CopyWriter.Write(writer, in row, arena);");
+                    w.Line($"    if (Routed(in roots[row.RecordIndex], route)) {table.RowType}CopyWriter.Write(writer, in row, arena);");
                     w.Line("}");
                     w.Line("return;");
                     w.Outdent();
                 }
                 w.Line("default:");
                 w.Line("    throw new global::System.ArgumentOutOfRangeException(nameof(table), table, \"No such table in this entity.\");");
+            }
+        }
+        w.Line();
+        var keys = root.Columns.Where(c => c.IsKey).ToList();
+        using (w.Block("public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)"))
+        {
+            w.Line("var arena = Context.Arena;");
+            using (w.Block($"foreach (ref readonly var row in {root.BufferName}.AsSpan())"))
+            {
+                w.Line("if (row.Superseded) continue;");
+                w.Line($"writer.StartRow({(keys.Count + 1).ToString(CultureInfo.InvariantCulture)});");
+                w.Line("writer.WriteInt32(row.RecordIndex);");
+                foreach (var key in keys)
+                {
+                    w.Line(WriteValue(key));
+                }
+            }
+        }
+        w.Line();
+        using (w.Block("public override void RouteDirect(global::System.ReadOnlySpan<int> existing)"))
+        {
+            var b = root.BufferName;
+            using (w.Block($"for (var i = 0; i < {b}.Count; i++)"))
+            {
+                w.Line($"{b}[i].Direct = !{b}[i].Superseded;");
+            }
+            using (w.Block("foreach (var record in existing)"))
+            {
+                w.Line($"{b}[record].Direct = false;");
+            }
+        }
+        w.Line();
+        using (w.Block("public override void RouteAllStaged()"))
+        {
+            using (w.Block($"for (var i = 0; i < {root.BufferName}.Count; i++)"))
+            {
+                w.Line($"{root.BufferName}[i].Direct = false;");
             }
         }
     }

@@ -4,6 +4,14 @@ using SuccessApp.Etl.Schema;
 
 namespace SuccessApp.Etl.Flattening;
 
+/// <summary>Which of a chunk's rows to write: all of them, those merged from staging, or those copied straight in.</summary>
+public enum RowRoute
+{
+    All,
+    Staged,
+    Direct,
+}
+
 /// <summary>What happened to one record offered to a batch.</summary>
 public enum RecordOutcome
 {
@@ -65,10 +73,31 @@ public abstract class EntityBatch : IDisposable
     public abstract RecordOutcome Add(ReadOnlySpan<byte> record);
 
     /// <summary>Rows that will be written for a table (superseded records excluded).</summary>
-    public abstract int CountRows(int table);
+    public int CountRows(int table) => CountRows(table, RowRoute.All);
+
+    /// <summary>Rows of a table on one route (superseded records excluded).</summary>
+    public abstract int CountRows(int table, RowRoute route);
 
     /// <summary>Writes the table's live rows in binary COPY format, columns in staging order.</summary>
-    public abstract void WriteRows(int table, PgBinaryCopyWriter writer);
+    public void WriteRows(int table, PgBinaryCopyWriter writer) => WriteRows(table, writer, RowRoute.All);
+
+    /// <summary>Writes the table's live rows of records on one route, in binary COPY format, columns in staging order.</summary>
+    public abstract void WriteRows(int table, PgBinaryCopyWriter writer, RowRoute route);
+
+    /// <summary>
+    /// Writes one COPY row per live record: its index in the chunk (int4), then its primary key columns, so the
+    /// database can say which keys it already holds.
+    /// </summary>
+    public abstract void WriteKeys(PgBinaryCopyWriter writer);
+
+    /// <summary>
+    /// Routes every live record's rows straight into the tables, except the records at <paramref name="existing"/>
+    /// (indexes written by <see cref="WriteKeys"/>), whose keys the tables already hold: those are merged.
+    /// </summary>
+    public abstract void RouteDirect(ReadOnlySpan<int> existing);
+
+    /// <summary>Every record's rows go through staging and the merge (the state after <see cref="Add"/>).</summary>
+    public abstract void RouteAllStaged();
 
     /// <summary>Adds this chunk's live records to <see cref="Recent"/>, so later chunks drop their exact duplicates.</summary>
     public abstract void RememberCommitted();

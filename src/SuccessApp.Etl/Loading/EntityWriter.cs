@@ -18,7 +18,14 @@ public readonly record struct SourcePosition(string Source, string Checkpoint, b
 public sealed record ChunkCommit(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourcePosition? Previous, SourcePosition Position);
 
 /// <summary>What one committed chunk did.</summary>
-public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTable, long RecordsChanged, long Rejects);
+public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTable, long RecordsChanged, long Rejects)
+{
+    /// <summary>Records whose keys were new, copied straight into the tables rather than merged.</summary>
+    public long DirectRecords { get; init; }
+
+    /// <summary>The direct copy met a key stored meanwhile by another writer, and the chunk was merged instead.</summary>
+    public bool FellBackToMerge { get; init; }
+}
 
 /// <summary>The database could not be written to, even after retrying; committed chunks are kept.</summary>
 public sealed class ChunkWriteException(string message, Exception inner) : Exception(message, inner);
@@ -42,6 +49,8 @@ public sealed class EntityWriter : IDisposable
     private readonly Guid _runId;
     private readonly byte[] _scratch = new byte[1024];
     private readonly string _keepRejectsSql;
+    private readonly DirectSql? _direct;
+    private readonly List<int> _existing = [];
     private NpgsqlConnection? _connection;
     private bool _stagingReady;
     private SourcePosition? _lastCommitted;
@@ -53,7 +62,49 @@ public sealed class EntityWriter : IDisposable
         _runId = runId;
         var keyText = string.Join(" || '|' || ", entity.Root.Columns.Where(c => c.IsKey).Select(c => "a." + Quote(c.Name) + "::text"));
         _keepRejectsSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, RuntimeSchema.KeepRejects, Quote(entity.AcceptedTable), keyText);
+        _direct = DirectSql.For(entity);
     }
+
+    /// <summary>
+    /// The SQL of the direct route: the chunk's keys go into a small session table, the database answers which it
+    /// already holds, and the rows of the others are copied straight into the tables instead of through staging and
+    /// the merge (they cannot conflict with anything stored, so the merge would only have inserted them).
+    /// </summary>
+    private sealed record DirectSql(string CreateKeys, string CopyKeys, string FindExisting, string AcceptDirect, IReadOnlyList<string> CopyToTable)
+    {
+        private const string KeysTable = "\"_successapp_keys\"";
+
+        /// <summary>Null when a column's type in the table differs from its staging type (their binary forms could too).</summary>
+        public static DirectSql? For(EntityDefinition entity)
+        {
+            var copies = new List<string>();
+            foreach (var table in entity.Tables)
+            {
+                var staging = "COPY " + Quote(table.StagingName) + " (";
+                if (!table.CopyToStagingSql.StartsWith(staging, StringComparison.Ordinal)
+                    || table.Columns.Any(c => c.Role != ColumnRole.LoadedAt && !string.Equals(c.PgType, c.StagingType, StringComparison.Ordinal)))
+                {
+                    return null;
+                }
+                copies.Add("COPY " + Quote(table.Name) + table.CopyToStagingSql[(staging.Length - 2)..]);
+            }
+            var keys = entity.Root.Columns.Where(c => c.IsKey).ToList();
+            var names = string.Join(", ", keys.Select(k => Quote(k.Name)));
+            return new DirectSql(
+                $"CREATE TEMP TABLE IF NOT EXISTS {KeysTable} (\"_ord\" integer, {string.Join(", ", keys.Select(k => Quote(k.Name) + " " + k.StagingType))}) ON COMMIT DELETE ROWS",
+                $"COPY {KeysTable} (\"_ord\", {names}) FROM STDIN (FORMAT BINARY)",
+                $"DELETE FROM {KeysTable} k USING {Quote(entity.Root.Name)} t WHERE {string.Join(" AND ", keys.Select(k => $"t.{Quote(k.Name)} = k.{Quote(k.Name)}"))} RETURNING k.\"_ord\"",
+                $"INSERT INTO {Quote(entity.AcceptedTable)} ({names}, \"_inserted\") SELECT {names}, true FROM {KeysTable}",
+                copies);
+        }
+    }
+
+    /// <summary>
+    /// Copy the rows of records with new keys straight into the tables (default). Off: every row goes through staging
+    /// and the merge. A chunk whose direct copy meets a key written meanwhile by someone else is written again with
+    /// the merge alone.
+    /// </summary>
+    public bool DirectInsert { get; set; } = true;
 
     /// <summary>Opens the writing connection and takes the entity's lock (another worker on it is an error).</summary>
     public static async Task<EntityWriter> OpenAsync(
@@ -84,7 +135,16 @@ public sealed class EntityWriter : IDisposable
         {
             try
             {
-                return WriteOnce(batch, position);
+                try
+                {
+                    return WriteOnce(batch, position, DirectInsert && _direct is not null);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && DirectInsert && _direct is not null)
+                {
+                    // A key that was not in the table when asked was there by the time its rows were copied (a writer
+                    // outside this worker): the chunk rolled back, and the merge handles any key.
+                    return WriteOnce(batch, position, direct: false) with { FellBackToMerge = true };
+                }
             }
             catch (Exception ex) when (IsConnectionLost(ex) && attempt < RetryDelays.Count)
             {
@@ -139,7 +199,7 @@ public sealed class EntityWriter : IDisposable
         }
     }
 
-    private ChunkResult WriteOnce(EntityBatch batch, SourcePosition position)
+    private ChunkResult WriteOnce(EntityBatch batch, SourcePosition position, bool direct)
     {
         if (_connection is null)
         {
@@ -153,27 +213,35 @@ public sealed class EntityWriter : IDisposable
                 Execute(table.CreateStagingSql, transaction);
             }
             Execute(RuntimeSchema.CreateRejectStaging, transaction);
+            if (_direct is not null)
+            {
+                Execute(_direct.CreateKeys, transaction);
+            }
         }
 
+        if (direct)
+        {
+            RouteByExistingKeys(batch, transaction);
+        }
+        else
+        {
+            batch.RouteAllStaged();
+        }
         var rows = new long[_entity.Tables.Count];
         foreach (var table in _entity.Tables)
         {
-            if (batch.CountRows(table.Index) == 0)
+            rows[table.Index] = Copy(batch, table.Index, table.CopyToStagingSql, RowRoute.Staged);
+            if (direct)
             {
-                continue;
-            }
-            using var stream = Connection.BeginRawBinaryCopy(table.CopyToStagingSql);
-            using (var writer = new PgBinaryCopyWriter(stream))
-            {
-                writer.WriteHeader();
-                batch.WriteRows(table.Index, writer);
-                writer.WriteTrailer();
-                writer.Flush();
-                rows[table.Index] = writer.RowsWritten;
+                rows[table.Index] += Copy(batch, table.Index, _direct!.CopyToTable[table.Index], RowRoute.Direct);
             }
         }
 
         Execute(_entity.MergeSql, transaction);
+        if (direct)
+        {
+            Execute(_direct!.AcceptDirect, transaction);
+        }
         long changed;
         using (var count = new NpgsqlCommand($"SELECT count(*) FROM {Quote(_entity.AcceptedTable)}", Connection, transaction))
         {
@@ -192,7 +260,46 @@ public sealed class EntityWriter : IDisposable
         transaction.Commit();
         _stagingReady = true;
         _lastCommitted = position;
-        return new ChunkResult(rows.Sum(), rows, changed, rejects);
+        return new ChunkResult(rows.Sum(), rows, changed, rejects) { DirectRecords = direct ? batch.CountRows(0, RowRoute.Direct) : 0 };
+    }
+
+    /// <summary>Copies the table's rows of one route (nothing when it has none); returns the rows written.</summary>
+    private long Copy(EntityBatch batch, int table, string copySql, RowRoute route)
+    {
+        if (batch.CountRows(table, route) == 0)
+        {
+            return 0;
+        }
+        using var stream = Connection.BeginRawBinaryCopy(copySql);
+        using var writer = new PgBinaryCopyWriter(stream);
+        writer.WriteHeader();
+        batch.WriteRows(table, writer, route);
+        writer.WriteTrailer();
+        writer.Flush();
+        return writer.RowsWritten;
+    }
+
+    /// <summary>Sends the chunk's keys; the records whose keys the table already holds are merged, the others copied in.</summary>
+    private void RouteByExistingKeys(EntityBatch batch, NpgsqlTransaction transaction)
+    {
+        using (var stream = Connection.BeginRawBinaryCopy(_direct!.CopyKeys))
+        using (var writer = new PgBinaryCopyWriter(stream))
+        {
+            writer.WriteHeader();
+            batch.WriteKeys(writer);
+            writer.WriteTrailer();
+            writer.Flush();
+        }
+        _existing.Clear();
+        using (var command = new NpgsqlCommand(_direct.FindExisting, Connection, transaction))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                _existing.Add(reader.GetInt32(0));
+            }
+        }
+        batch.RouteDirect(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_existing));
     }
 
     private void WriteRejects(EntityBatch batch, string source)

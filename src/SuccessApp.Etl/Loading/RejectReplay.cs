@@ -49,6 +49,7 @@ public static class RejectReplay
             MaxChunkTextBytes = options.MaxChunkTextBytes,
             RecentRecordEntries = options.RecentRecordEntries,
             Framer = options.Framer,
+            DirectInsert = options.DirectInsert,
             OnRetry = options.OnRetry,
             Progress = options.Progress,
             // Always from the first pending reject: the marks, not a saved position, say what is left.

@@ -22,6 +22,12 @@ public sealed class EntitySyncResult
     /// <summary>Older versions dropped because a newer one of the same key was in the same chunk.</summary>
     public long Stale { get; set; }
 
+    /// <summary>Records with keys new to the table, copied straight in rather than merged from staging.</summary>
+    public long RecordsCopiedDirect { get; set; }
+
+    /// <summary>Chunks whose direct copy met a key another writer stored meanwhile, written again through the merge.</summary>
+    public int DirectFallbacks { get; set; }
+
     /// <summary>Records replaced in their chunk by a later version (counted in <see cref="RecordsLoaded"/> only once per key).</summary>
     public long Superseded { get; set; }
 

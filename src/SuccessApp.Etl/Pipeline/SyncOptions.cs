@@ -21,6 +21,12 @@ public sealed class SyncOptions
 
     public RecordFramerOptions Framer { get; init; } = new();
 
+    /// <summary>
+    /// Rows of records whose keys are not stored yet are copied straight into the tables; off, every row goes
+    /// through staging and the merge (same result, the server does about twice the work).
+    /// </summary>
+    public bool DirectInsert { get; init; } = true;
+
     /// <summary>Called before a chunk is retried after a lost connection: attempt, error, wait.</summary>
     public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
 

@@ -29,6 +29,7 @@ public static class SyncPipeline
         var clock = Stopwatch.StartNew();
         var result = new EntitySyncResult { Entity = entity.Name, Source = source.Name };
         using var writer = await EntityWriter.OpenAsync(dataSource, entity, runId, options.OnRetry, cancellationToken, options.BeforeCommit);
+        writer.DirectInsert = options.DirectInsert;
         // Read under the entity's lock, so no other worker can move the position meanwhile.
         var state = options.FullRefresh ? default : await ReadStateAsync(dataSource, entity, source.Name, cancellationToken);
         result.ResumedFrom = state.Checkpoint;
@@ -189,6 +190,8 @@ public static class SyncPipeline
         result.DuplicateElements += counters.DuplicateElements;
         result.RejectRows += written.Rejects;
         result.RecordsChanged += written.RecordsChanged;
+        result.RecordsCopiedDirect += written.DirectRecords;
+        result.DirectFallbacks += written.FellBackToMerge ? 1 : 0;
         foreach (var table in batch.Definition.Tables)
         {
             result.RowsPerTable[table.Name] = result.RowsPerTable.GetValueOrDefault(table.Name) + written.RowsPerTable[table.Index];

@@ -36,6 +36,9 @@ public struct OrdersRow
     /// <summary>Replaced by a newer version of the same key later in the chunk: not written.</summary>
     public bool Superseded;
 
+    /// <summary>Its key is not in the table yet: its rows are copied straight in, not merged from staging.</summary>
+    public bool Direct;
+
     /// <summary>Hash of the primary key, for deduplication.</summary>
     public ulong KeyHash;
 }
@@ -1336,7 +1339,13 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override int CountRows(int table)
+    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in OrdersRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    {
+        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+    }
+
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Orders.AsSpan();
         var count = 0;
@@ -1345,25 +1354,25 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             case 0:
                 foreach (ref readonly var row in Orders.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in OrderLines.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in OrderLinesDiscounts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in OrderLinesFlags.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             default:
@@ -1371,7 +1380,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Orders.AsSpan();
         var arena = Context.Arena;
@@ -1380,29 +1389,62 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             case 0:
                 foreach (ref readonly var row in Orders.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OrdersRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OrdersRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in OrderLines.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OrderLinesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in OrderLinesDiscounts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OrderLinesDiscountsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesDiscountsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in OrderLinesFlags.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OrderLinesFlagsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesFlagsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
                 throw new global::System.ArgumentOutOfRangeException(nameof(table), table, "No such table in this entity.");
+        }
+    }
+
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    {
+        var arena = Context.Arena;
+        foreach (ref readonly var row in Orders.AsSpan())
+        {
+            if (row.Superseded) continue;
+            writer.StartRow(3);
+            writer.WriteInt32(row.RecordIndex);
+            if (row.Tenant.IsNull) writer.WriteNull(); else writer.WriteText(arena[row.Tenant]);
+            if (row.Number is { } vNumber) writer.WriteInt64(vNumber); else writer.WriteNull();
+        }
+    }
+
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    {
+        for (var i = 0; i < Orders.Count; i++)
+        {
+            Orders[i].Direct = !Orders[i].Superseded;
+        }
+        foreach (var record in existing)
+        {
+            Orders[record].Direct = false;
+        }
+    }
+
+    public override void RouteAllStaged()
+    {
+        for (var i = 0; i < Orders.Count; i++)
+        {
+            Orders[i].Direct = false;
         }
     }
 

@@ -32,6 +32,9 @@ public struct OddRow
     /// <summary>Replaced by a newer version of the same key later in the chunk: not written.</summary>
     public bool Superseded;
 
+    /// <summary>Its key is not in the table yet: its rows are copied straight in, not merged from staging.</summary>
+    public bool Direct;
+
     /// <summary>Hash of the primary key, for deduplication.</summary>
     public ulong KeyHash;
 }
@@ -673,7 +676,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    public override int CountRows(int table)
+    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in OddRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    {
+        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+    }
+
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Odd.AsSpan();
         var count = 0;
@@ -682,13 +691,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             case 0:
                 foreach (ref readonly var row in Odd.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in OddItems.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             default:
@@ -696,7 +705,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Odd.AsSpan();
         var arena = Context.Arena;
@@ -705,17 +714,49 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             case 0:
                 foreach (ref readonly var row in Odd.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OddRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OddRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in OddItems.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) OddItemsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) OddItemsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
                 throw new global::System.ArgumentOutOfRangeException(nameof(table), table, "No such table in this entity.");
+        }
+    }
+
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    {
+        var arena = Context.Arena;
+        foreach (ref readonly var row in Odd.AsSpan())
+        {
+            if (row.Superseded) continue;
+            writer.StartRow(2);
+            writer.WriteInt32(row.RecordIndex);
+            if (row.Class.IsNull) writer.WriteNull(); else writer.WriteText(arena[row.Class]);
+        }
+    }
+
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    {
+        for (var i = 0; i < Odd.Count; i++)
+        {
+            Odd[i].Direct = !Odd[i].Superseded;
+        }
+        foreach (var record in existing)
+        {
+            Odd[record].Direct = false;
+        }
+    }
+
+    public override void RouteAllStaged()
+    {
+        for (var i = 0; i < Odd.Count; i++)
+        {
+            Odd[i].Direct = false;
         }
     }
 

@@ -40,6 +40,9 @@ public struct AccountsRow
     /// <summary>Replaced by a newer version of the same key later in the chunk: not written.</summary>
     public bool Superseded;
 
+    /// <summary>Its key is not in the table yet: its rows are copied straight in, not merged from staging.</summary>
+    public bool Direct;
+
     /// <summary>Hash of the primary key, for deduplication.</summary>
     public ulong KeyHash;
 }
@@ -1556,7 +1559,13 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    public override int CountRows(int table)
+    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in AccountsRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    {
+        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+    }
+
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Accounts.AsSpan();
         var count = 0;
@@ -1565,25 +1574,25 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             case 0:
                 foreach (ref readonly var row in Accounts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in AccountsTerritories.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in AccountsContacts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in AccountsContactsPhones.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             default:
@@ -1591,7 +1600,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Accounts.AsSpan();
         var arena = Context.Arena;
@@ -1600,29 +1609,61 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             case 0:
                 foreach (ref readonly var row in Accounts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) AccountsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) AccountsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in AccountsTerritories.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) AccountsTerritoriesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) AccountsTerritoriesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in AccountsContacts.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) AccountsContactsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) AccountsContactsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in AccountsContactsPhones.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) AccountsContactsPhonesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) AccountsContactsPhonesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
                 throw new global::System.ArgumentOutOfRangeException(nameof(table), table, "No such table in this entity.");
+        }
+    }
+
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    {
+        var arena = Context.Arena;
+        foreach (ref readonly var row in Accounts.AsSpan())
+        {
+            if (row.Superseded) continue;
+            writer.StartRow(2);
+            writer.WriteInt32(row.RecordIndex);
+            if (row.Id is { } vId) writer.WriteUuid(vId); else writer.WriteNull();
+        }
+    }
+
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    {
+        for (var i = 0; i < Accounts.Count; i++)
+        {
+            Accounts[i].Direct = !Accounts[i].Superseded;
+        }
+        foreach (var record in existing)
+        {
+            Accounts[record].Direct = false;
+        }
+    }
+
+    public override void RouteAllStaged()
+    {
+        for (var i = 0; i < Accounts.Count; i++)
+        {
+            Accounts[i].Direct = false;
         }
     }
 

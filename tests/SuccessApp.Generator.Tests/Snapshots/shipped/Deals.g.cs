@@ -58,6 +58,9 @@ public struct DealsRow
     /// <summary>Replaced by a newer version of the same key later in the chunk: not written.</summary>
     public bool Superseded;
 
+    /// <summary>Its key is not in the table yet: its rows are copied straight in, not merged from staging.</summary>
+    public bool Direct;
+
     /// <summary>Hash of the primary key, for deduplication.</summary>
     public ulong KeyHash;
 }
@@ -2836,7 +2839,13 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    public override int CountRows(int table)
+    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in DealsRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    {
+        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+    }
+
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Deals.AsSpan();
         var count = 0;
@@ -2845,43 +2854,43 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             case 0:
                 foreach (ref readonly var row in Deals.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in DealsResultReasons.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in DealsTerritories.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in DealsBridges.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 4:
                 foreach (ref readonly var row in DealsTags.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 5:
                 foreach (ref readonly var row in DealsStageHistory.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             case 6:
                 foreach (ref readonly var row in DealsStageHistoryChanges.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) count++;
+                    if (Routed(in roots[row.RecordIndex], route)) count++;
                 }
                 return count;
             default:
@@ -2889,7 +2898,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
     {
         var roots = Deals.AsSpan();
         var arena = Context.Arena;
@@ -2898,47 +2907,79 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             case 0:
                 foreach (ref readonly var row in Deals.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in DealsResultReasons.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsResultReasonsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsResultReasonsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in DealsTerritories.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsTerritoriesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsTerritoriesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in DealsBridges.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsBridgesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsBridgesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 4:
                 foreach (ref readonly var row in DealsTags.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsTagsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsTagsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 5:
                 foreach (ref readonly var row in DealsStageHistory.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsStageHistoryRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsStageHistoryRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 6:
                 foreach (ref readonly var row in DealsStageHistoryChanges.AsSpan())
                 {
-                    if (!roots[row.RecordIndex].Superseded) DealsStageHistoryChangesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route)) DealsStageHistoryChangesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
                 throw new global::System.ArgumentOutOfRangeException(nameof(table), table, "No such table in this entity.");
+        }
+    }
+
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    {
+        var arena = Context.Arena;
+        foreach (ref readonly var row in Deals.AsSpan())
+        {
+            if (row.Superseded) continue;
+            writer.StartRow(2);
+            writer.WriteInt32(row.RecordIndex);
+            if (row.Id is { } vId) writer.WriteUuid(vId); else writer.WriteNull();
+        }
+    }
+
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    {
+        for (var i = 0; i < Deals.Count; i++)
+        {
+            Deals[i].Direct = !Deals[i].Superseded;
+        }
+        foreach (var record in existing)
+        {
+            Deals[record].Direct = false;
+        }
+    }
+
+    public override void RouteAllStaged()
+    {
+        for (var i = 0; i < Deals.Count; i++)
+        {
+            Deals[i].Direct = false;
         }
     }
 
