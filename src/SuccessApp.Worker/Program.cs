@@ -112,6 +112,7 @@ var root = new RootCommand("successapp: loads SuccessApp API records into Postgr
     sync,
     ddl,
     sample,
+    SchemaCommand.Create(),
     BenchCommand.Create(),
 };
 
