@@ -68,13 +68,14 @@ public sealed class ProposedSchema
             }
             case JsonKind.Array:
             {
-                var items = node.Items is { } elements ? Infer(elements, null, path + "[]", notes) : null;
+                if (node.Items is not { Occurrences: > 0 } elements)
+                {
+                    notes.Add(new NotProposed(path, node.Records, "only empty arrays seen, so the type of its elements is unknown: add it by hand, or run again on records that have elements"));
+                    return null;
+                }
+                var items = Infer(elements, null, path + "[]", notes);
                 if (items is null)
                 {
-                    if (node.Items is null)
-                    {
-                        notes.Add(new NotProposed(path, node.Records, "only empty arrays seen, so the type of its elements is unknown: add it by hand, or run again on records that have elements"));
-                    }
                     return null;
                 }
                 // A missing array is an empty child set, not a null: only an explicit null makes it nullable.
