@@ -172,7 +172,9 @@ public static class SchemaDiff
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         await using var source = new StreamRecordSource(stream, path, RecordFramerOptions.ForFile(path));
         var (records, limited) = await ReadAsync(source, inference, request.Limit, withLine: true, cancellationToken).ConfigureAwait(false);
-        return new SampleRead(entity, path, records, limited);
+        // Shown as given when it is below the working directory (as a user typed it), else in full.
+        var shown = Path.GetRelativePath(request.WorkingDirectory, path);
+        return new SampleRead(entity, shown.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(shown) ? path : shown, records, limited);
     }
 
     private static async Task<SampleRead> ReadApiAsync(SchemaDiffRequest request, SchemaSet schemas, SampleInference inference, CancellationToken cancellationToken)

@@ -34,7 +34,7 @@ public sealed class SourceTests : IDisposable
         var run = await _workspace.RunAsync(source);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("deals: 5 records read from " + source + " (2 used, 3 skipped)", run.Output, StringComparison.Ordinal);
+        Assert.Contains("deals: 5 records read from deals.ndjson (2 used, 3 skipped)", run.Output, StringComparison.Ordinal);
         Assert.Contains("Skipped records (3, left out of the inference):", run.Output, StringComparison.Ordinal);
         Assert.Contains("  record 2, line 2: not a complete JSON value (cut short or unbalanced)", run.Output, StringComparison.Ordinal);
         Assert.Contains("  record 3, line 3: a JSON array, not an object", run.Output, StringComparison.Ordinal);

@@ -132,6 +132,49 @@ public sealed class WorkflowTests : IDisposable
         Assert.Equal(0, batch.Context.Rejects.Count);
     }
 
+    [Fact]
+    public async Task Properties_written_on_one_line_get_the_new_one_on_that_line_and_crlf_files_keep_crlf()
+    {
+        var folder = Path.Combine(_workspace.Root, "other-schemas");
+        Directory.CreateDirectory(folder);
+        var schema = string.Join("\r\n",
+            "{",
+            "\t\"x-successapp\": { \"table\": \"widgets\", \"endpoint\": \"/v1/widgets\", \"primaryKey\": [\"id\"], \"pagination\": { \"style\": \"link\" } },",
+            "\t\"type\": \"object\",",
+            "\t\"properties\": {",
+            "\t\t\"id\": { \"type\": \"string\" },",
+            "\t\t\"size\": { \"type\": \"object\", \"properties\": { \"w\": { \"type\": \"integer\" } } }",
+            "\t}",
+            "}",
+            "");
+        File.WriteAllText(Path.Combine(folder, "widgets.schema.json"), schema);
+        var source = _workspace.Write("widgets.ndjson", """{"id":"a","size":{"w":1,"h":2},"parts":[{"n":"x"}]}""" + "\n");
+
+        var result = await SchemaDiff.RunAsync(_workspace.Request(source) with { SchemasDirectory = folder, Write = true }, CancellationToken.None);
+
+        Assert.Equal("other-schemas/widgets.schema.json", result.SchemaFile);
+        Assert.Equal(string.Join("\r\n",
+            "{",
+            "\t\"x-successapp\": { \"table\": \"widgets\", \"endpoint\": \"/v1/widgets\", \"primaryKey\": [\"id\"], \"pagination\": { \"style\": \"link\" } },",
+            "\t\"type\": \"object\",",
+            "\t\"properties\": {",
+            "\t\t\"id\": { \"type\": \"string\" },",
+            "\t\t\"size\": { \"type\": \"object\", \"properties\": { \"w\": { \"type\": \"integer\" }, \"h\": { \"type\": \"integer\" } } },",
+            "\t\t\"parts\": {",
+            "\t\t\t\"type\": \"array\",",
+            "\t\t\t\"items\": {",
+            "\t\t\t\t\"type\": \"object\",",
+            "\t\t\t\t\"properties\": {",
+            "\t\t\t\t\t\"n\": { \"type\": \"string\" }",
+            "\t\t\t\t}",
+            "\t\t\t}",
+            "\t\t}",
+            "\t}",
+            "}",
+            ""), File.ReadAllText(Path.Combine(folder, "widgets.schema.json")));
+        Assert.Empty(GeneratorHarness.Run([SchemaText.FromFile(Path.Combine(folder, "widgets.schema.json"))]).Diagnostics);
+    }
+
     private List<SchemaText> Schemas() =>
         [.. Directory.GetFiles(_workspace.Schemas, "*.schema.json").Order(StringComparer.Ordinal).Select(SchemaText.FromFile)];
 }
