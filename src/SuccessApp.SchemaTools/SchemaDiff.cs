@@ -56,7 +56,7 @@ public sealed class SchemaDiffResult
 
     public long RecordsUsed { get; init; }
 
-    /// <summary>True when <see cref="SchemaDiffRequest.Limit"/> stopped the reading before the source ended.</summary>
+    /// <summary>True when <see cref="SchemaDiffRequest.Limit"/> stopped the reading: a file had more records, an API was not asked for more.</summary>
     public bool LimitReached { get; init; }
 
     public IReadOnlyList<SkippedRecord> Skipped { get; init; } = [];
@@ -171,7 +171,7 @@ public static class SchemaDiff
                 $"Cannot tell which entity {Path.GetFileName(path)} holds: name it with --entity (one of {schemas.EntityNames}).");
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         await using var source = new StreamRecordSource(stream, path, RecordFramerOptions.ForFile(path));
-        var (records, limited) = await ReadAsync(source, inference, request.Limit, withLine: true, cancellationToken).ConfigureAwait(false);
+        var (records, limited) = await ReadAsync(source, inference, request.Limit, fromFile: true, cancellationToken).ConfigureAwait(false);
         // Shown as given when it is below the working directory (as a user typed it), else in full.
         var shown = Path.GetRelativePath(request.WorkingDirectory, path);
         return new SampleRead(entity, shown.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(shown) ? path : shown, records, limited);
@@ -231,12 +231,12 @@ public static class SchemaDiff
         await using (api.ConfigureAwait(false))
         {
             await using var source = api.CreateSource(settings);
-            var (records, limited) = await ReadAsync(source, inference, request.Limit, withLine: false, cancellationToken).ConfigureAwait(false);
+            var (records, limited) = await ReadAsync(source, inference, request.Limit, fromFile: false, cancellationToken).ConfigureAwait(false);
             return new SampleRead(entity, source.Name, records, limited);
         }
     }
 
-    private static async Task<(long Records, bool LimitReached)> ReadAsync(RecordSource source, SampleInference inference, int limit, bool withLine, CancellationToken cancellationToken)
+    private static async Task<(long Records, bool LimitReached)> ReadAsync(RecordSource source, SampleInference inference, int limit, bool fromFile, CancellationToken cancellationToken)
     {
         await source.StartAsync(null, null, cancellationToken).ConfigureAwait(false);
         long records = 0;
@@ -247,9 +247,10 @@ public static class SchemaDiff
                 return (records, false);
             }
             records++;
-            inference.Add(source.Current, records, withLine);
+            inference.Add(source.Current, records, withLine: fromFile);
         }
-        return (records, true);
+        // A file says cheaply whether anything was left unread; an API would be asked for another page.
+        return (records, !fromFile || await source.ReadNextAsync(cancellationToken).ConfigureAwait(false));
     }
 
     private static ApiSettings? TrySettings(EntitySchema entity)
@@ -264,12 +265,12 @@ public static class SchemaDiff
         }
     }
 
-    /// <summary>The entity a file's name starts with (<c>deals.ndjson</c>, <c>deals-2024-06.json</c>); the longest name wins.</summary>
+    /// <summary>The entity a file's name starts with, up to a non-letter (<c>deals.ndjson</c>, <c>deals2024-06.json</c>); the longest name wins.</summary>
     internal static EntitySchema? FromFileName(SchemaSet schemas, string path)
     {
         var name = Path.GetFileName(path);
         return schemas.Entities
-            .Where(e => name.StartsWith(e.Name, StringComparison.OrdinalIgnoreCase) && (name.Length == e.Name.Length || !char.IsLetterOrDigit(name[e.Name.Length])))
+            .Where(e => name.StartsWith(e.Name, StringComparison.OrdinalIgnoreCase) && (name.Length == e.Name.Length || !char.IsLetter(name[e.Name.Length])))
             .MaxBy(e => e.Name.Length);
     }
 

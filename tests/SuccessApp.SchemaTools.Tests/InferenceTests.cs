@@ -172,6 +172,11 @@ public sealed class InferenceTests : IDisposable
         var properties = Proposed(result, "deals.schema.json")["properties"]!;
         Assert.Equal("""{"type":"object","properties":{"id":{"type":"string","format":"uuid"},"name":{"type":"string"},"email":{"type":"string"}}}""", properties["sponsor"]!.ToJsonString());
         Assert.Equal("""{"type":"object","properties":{"id":{"type":"integer"}}}""", properties["referrer"]!.ToJsonString());
+
+        // The habit is real: NJsonSchema's own inference of sponsor.id says integer, which the value corrects.
+        var inference = new Inference.SampleInference();
+        Assert.True(inference.Add(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(source).Trim()), 1));
+        Assert.Equal(1, inference.TypesCorrected);
     }
 
     /// <summary>A property of the proposed file's root, as written there (one line).</summary>

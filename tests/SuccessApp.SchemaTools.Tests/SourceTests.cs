@@ -26,6 +26,19 @@ public sealed class SourceTests : IDisposable
         Assert.Equal(("priority", 2L), (addition.Path, addition.Records));
     }
 
+    [Theory]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    public async Task Limit_reads_at_most_that_many_records_and_says_when_a_file_had_more(int limit, bool reached)
+    {
+        var source = _workspace.Write("deals.ndjson", Record1 + "\n" + Record2 + "\n");
+
+        var result = await SchemaDiff.RunAsync(_workspace.Request(source, limit: limit), CancellationToken.None);
+
+        Assert.Equal((limit, limit, reached), (result.RecordsRead, result.RecordsUsed, result.LimitReached));
+        Assert.Equal(limit, result.Additions.Single().Records);
+    }
+
     [Fact]
     public async Task Bad_records_are_skipped_and_counted_with_their_record_and_line_numbers()
     {
