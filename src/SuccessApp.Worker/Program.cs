@@ -113,6 +113,7 @@ var root = new RootCommand("successapp: loads SuccessApp API records into Postgr
     ddl,
     sample,
     RejectsCommand.Create(Run),
+    SchemaCommand.Create(),
     BenchCommand.Create(),
 };
 

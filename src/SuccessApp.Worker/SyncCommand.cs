@@ -88,7 +88,7 @@ public static class SyncCommand
             }
             log.Write("sync_start", ("entity", entity.Name), ("source", fullPath));
             var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            await using var source = new StreamRecordSource(stream, fullPath, FramerFor(fullPath, options.Framer));
+            await using var source = new StreamRecordSource(stream, fullPath, RecordFramerOptions.ForFile(fullPath, options.Framer));
             var result = await SyncPipeline.RunAsync(dataSource, entity, source, log.RunId, options, cancellationToken);
             results.Add(result);
             LogDone(log, entity, result, null, null);
@@ -97,18 +97,6 @@ public static class SyncCommand
         ProgressLine.Clear();
         Summary.Print(output, results, clock.Elapsed);
         return results.All(r => r.Reconciles) ? 0 : 3;
-    }
-
-    /// <summary>
-    /// An .ndjson/.jsonl file is read as NDJSON whatever its first line looks like (a damaged first record must not
-    /// make the file look like one big document); other files are detected from their first bytes.
-    /// </summary>
-    private static RecordFramerOptions FramerFor(string path, RecordFramerOptions defaults)
-    {
-        var extension = Path.GetExtension(path).ToLowerInvariant();
-        return extension is ".ndjson" or ".jsonl"
-            ? new RecordFramerOptions { Format = RecordFormat.Ndjson, MaxRecordBytes = defaults.MaxRecordBytes, InitialBufferBytes = defaults.InitialBufferBytes }
-            : defaults;
     }
 
     private static void LogDone(EventLog log, EntityDefinition entity, EntitySyncResult result, int? pages, int? pageRestarts)

@@ -26,4 +26,19 @@ public sealed class RecordFramerOptions
 
     /// <summary>Cap on <see cref="RecordFramer.Envelope"/>; beyond it the envelope is cut and flagged.</summary>
     public int MaxEnvelopeBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// The options for a file of records: an .ndjson/.jsonl file is read as NDJSON whatever its first line looks like
+    /// (a damaged first record must not make the file look like one big document); other files are detected from
+    /// their first bytes (NDJSON, a JSON array, or saved pages).
+    /// </summary>
+    public static RecordFramerOptions ForFile(string path, RecordFramerOptions? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        defaults ??= new RecordFramerOptions();
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension is ".ndjson" or ".jsonl"
+            ? new RecordFramerOptions { Format = RecordFormat.Ndjson, MaxRecordBytes = defaults.MaxRecordBytes, InitialBufferBytes = defaults.InitialBufferBytes }
+            : defaults;
+    }
 }

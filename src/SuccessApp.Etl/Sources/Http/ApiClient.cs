@@ -75,7 +75,14 @@ public sealed class ApiClient : IDisposable, IAsyncDisposable
     public HttpRecordSource CreateSource(EntityDefinition entity, RecordFramerOptions? framer = null, ApiSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        return new HttpRecordSource(Factory.CreateClient(ClientName), Options, settings ?? ApiSettings.FromEntity(entity), framer);
+        return CreateSource(settings ?? ApiSettings.FromEntity(entity), framer);
+    }
+
+    /// <summary>The source of an endpoint described by settings alone (tooling that reads a schema file, not the built entities).</summary>
+    public HttpRecordSource CreateSource(ApiSettings settings, RecordFramerOptions? framer = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new HttpRecordSource(Factory.CreateClient(ClientName), Options, settings, framer);
     }
 
     public void Dispose() => _services.Dispose();
