@@ -107,6 +107,7 @@ public static class SyncCommand
             ("changed", result.RecordsChanged), ("duplicates", result.Duplicates), ("stale", result.Stale),
             ("rejected", result.RejectedWhole), ("reject_rows", result.RejectRows), ("copied_direct", result.RecordsCopiedDirect),
             ("direct_fallbacks", result.DirectFallbacks), ("seconds", result.Elapsed.TotalSeconds),
+            ("waiting_for_database_s", Math.Round(result.WaitingForDatabase.TotalSeconds, 2)), ("waiting_for_source_s", Math.Round(result.WaitingForSource.TotalSeconds, 2)),
         };
         if (pages is not null)
         {

@@ -116,7 +116,18 @@ internal static class SqlEmitter
             var join = string.Join(" AND ", rootKeys.Select(c => $"c.{Names.Sql(c.Name)} = a.{Names.Sql(c.Name)}"));
             var staged = EntityEmitter.StagingColumns(table);
             // An accepted parent's children are replaced as a set: an array that became empty removes its rows.
-            sql.Append($";\nDELETE FROM {Names.Sql(table.Name)} c USING {Names.Sql(entity.AcceptedName)} a WHERE {join} AND NOT a.\"_inserted\"");
+            if (rootKeys.Count == 1)
+            {
+                // "= ANY(ARRAY(subquery))" makes the planner probe the child's key index once per replaced parent; a
+                // join to the accepted keys is planned as a hash join over a scan of the whole child table, whose cost
+                // grows with the table (a few hundred parents against a million rows).
+                var key = Names.Sql(rootKeys[0].Name);
+                sql.Append($";\nDELETE FROM {Names.Sql(table.Name)} c WHERE c.{key} = ANY (ARRAY(SELECT a.{key} FROM {Names.Sql(entity.AcceptedName)} a WHERE NOT a.\"_inserted\"))");
+            }
+            else
+            {
+                sql.Append($";\nDELETE FROM {Names.Sql(table.Name)} c USING {Names.Sql(entity.AcceptedName)} a WHERE {join} AND NOT a.\"_inserted\"");
+            }
             sql.Append($";\nINSERT INTO {Names.Sql(table.Name)} ({ColumnList(staged)})\n");
             sql.Append($"SELECT {string.Join(", ", staged.Select(c => "c." + Names.Sql(c.Name)))} FROM {Names.Sql(table.StagingName)} c JOIN {Names.Sql(entity.AcceptedName)} a ON {join}");
         }

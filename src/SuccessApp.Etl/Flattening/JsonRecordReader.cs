@@ -91,8 +91,13 @@ public ref struct JsonRecordReader
         }
         if (Json.TokenType == JsonTokenType.String)
         {
+            // Ids are almost never escaped: parse them where they are.
+            if (!Json.ValueIsEscaped && Utf8Values.TryParseUuid(Json.ValueSpan, out var plain))
+            {
+                return plain;
+            }
             Span<byte> scratch = stackalloc byte[64];
-            var length = Unescape(scratch);
+            var length = Json.ValueIsEscaped ? Unescape(scratch) : -1;
             if (length >= 0 && Utf8Values.TryParseUuid(scratch[..length], out var guid))
             {
                 return guid;

@@ -25,6 +25,12 @@ public sealed class EntitySyncResult
     /// <summary>Records with keys new to the table, copied straight in rather than merged from staging.</summary>
     public long RecordsCopiedDirect { get; set; }
 
+    /// <summary>Time the parser waited for the database to take a chunk (the database is the bottleneck).</summary>
+    public TimeSpan WaitingForDatabase { get; set; }
+
+    /// <summary>Time the database writer waited for the parser to fill a chunk (the source or parsing is the bottleneck).</summary>
+    public TimeSpan WaitingForSource { get; set; }
+
     /// <summary>Chunks whose direct copy met a key another writer stored meanwhile, written again through the merge.</summary>
     public int DirectFallbacks { get; set; }
 

@@ -113,7 +113,9 @@ public static class SyncPipeline
             {
                 result.BytesRead = source.BytesRead;
                 await SendAsync(full, batch, new SourcePosition(source.Name, source.Checkpoint, false, batch.MaxCursor), cancellationToken);
+                var waiting = Stopwatch.GetTimestamp();
                 batch = await NextBatchAsync(free, cancellationToken);
+                result.WaitingForDatabase += Stopwatch.GetElapsedTime(waiting);
             }
         }
         result.BytesRead = source.BytesRead;
@@ -152,8 +154,10 @@ public static class SyncPipeline
     {
         try
         {
+            var waiting = Stopwatch.GetTimestamp();
             await foreach (var chunk in full.ReadAllAsync(CancellationToken.None))
             {
+                result.WaitingForSource += Stopwatch.GetElapsedTime(waiting);
                 if (stopping.IsCancellationRequested)
                 {
                     // Asked to stop: the chunk being written was finished; queued ones are left for the next run.
@@ -168,6 +172,7 @@ public static class SyncPipeline
                     TotalRecords = total(),
                 });
                 await free.WriteAsync(batch, CancellationToken.None);
+                waiting = Stopwatch.GetTimestamp();
             }
         }
         catch

@@ -262,7 +262,7 @@ public static class OddSql
       RETURNING "class", (xmax = 0) AS "_inserted")
     INSERT INTO "_accepted_odd" ("class", "_inserted") SELECT "class", "_inserted" FROM upserted;
     ANALYZE "_accepted_odd";
-    DELETE FROM "odd_items;" c USING "_accepted_odd" a WHERE c."class" = a."class" AND NOT a."_inserted";
+    DELETE FROM "odd_items;" c WHERE c."class" = ANY (ARRAY(SELECT a."class" FROM "_accepted_odd" a WHERE NOT a."_inserted"));
     INSERT INTO "odd_items;" ("class", "items;_ordinal", "items;_it's", "_extra", "_hash")
     SELECT c."class", c."items;_ordinal", c."items;_it's", c."_extra", c."_hash" FROM "_stage_odd_items;" c JOIN "_accepted_odd" a ON c."class" = a."class"
     """"""";

@@ -562,13 +562,13 @@ public static class AccountsSql
       RETURNING "id", (xmax = 0) AS "_inserted")
     INSERT INTO "_accepted_accounts" ("id", "_inserted") SELECT "id", "_inserted" FROM upserted;
     ANALYZE "_accepted_accounts";
-    DELETE FROM "accounts_territories" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "accounts_territories" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_accounts" a WHERE NOT a."_inserted"));
     INSERT INTO "accounts_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash")
     SELECT c."id", c."territories_ordinal", c."territories_id", c."territories_name", c."territories_color", c."territories_created_at", c."territories_updated_at", c."territories_association.source_id", c."territories_association.target_id", c."territories_association.id", c."_extra", c."_hash" FROM "_stage_accounts_territories" c JOIN "_accepted_accounts" a ON c."id" = a."id";
-    DELETE FROM "accounts_contacts" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "accounts_contacts" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_accounts" a WHERE NOT a."_inserted"));
     INSERT INTO "accounts_contacts" ("id", "contacts_id", "contacts_email", "contacts_full_name", "_extra", "_hash")
     SELECT c."id", c."contacts_id", c."contacts_email", c."contacts_full_name", c."_extra", c."_hash" FROM "_stage_accounts_contacts" c JOIN "_accepted_accounts" a ON c."id" = a."id";
-    DELETE FROM "accounts_contacts_phones" c USING "_accepted_accounts" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "accounts_contacts_phones" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_accounts" a WHERE NOT a."_inserted"));
     INSERT INTO "accounts_contacts_phones" ("id", "contacts_id", "contacts_phones_ordinal", "contacts_phones", "_extra", "_hash")
     SELECT c."id", c."contacts_id", c."contacts_phones_ordinal", c."contacts_phones", c."_extra", c."_hash" FROM "_stage_accounts_contacts_phones" c JOIN "_accepted_accounts" a ON c."id" = a."id"
     """;

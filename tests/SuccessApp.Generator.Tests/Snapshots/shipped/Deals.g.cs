@@ -1016,22 +1016,22 @@ public static class DealsSql
       RETURNING "id", (xmax = 0) AS "_inserted")
     INSERT INTO "_accepted_deals" ("id", "_inserted") SELECT "id", "_inserted" FROM upserted;
     ANALYZE "_accepted_deals";
-    DELETE FROM "deals_result_reasons" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_result_reasons" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_result_reasons" ("id", "result_reasons_id", "result_reasons_title", "result_reasons_created_at", "result_reasons_updated_at", "_extra", "_hash")
     SELECT c."id", c."result_reasons_id", c."result_reasons_title", c."result_reasons_created_at", c."result_reasons_updated_at", c."_extra", c."_hash" FROM "_stage_deals_result_reasons" c JOIN "_accepted_deals" a ON c."id" = a."id";
-    DELETE FROM "deals_territories" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_territories" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_territories" ("id", "territories_ordinal", "territories_id", "territories_name", "territories_color", "territories_created_at", "territories_updated_at", "territories_association.source_id", "territories_association.target_id", "territories_association.id", "_extra", "_hash")
     SELECT c."id", c."territories_ordinal", c."territories_id", c."territories_name", c."territories_color", c."territories_created_at", c."territories_updated_at", c."territories_association.source_id", c."territories_association.target_id", c."territories_association.id", c."_extra", c."_hash" FROM "_stage_deals_territories" c JOIN "_accepted_deals" a ON c."id" = a."id";
-    DELETE FROM "deals_bridges" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_bridges" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_bridges" ("id", "bridges_ordinal", "bridges_id", "bridges_type", "bridges_target_id", "bridges_created_at", "_extra", "_hash")
     SELECT c."id", c."bridges_ordinal", c."bridges_id", c."bridges_type", c."bridges_target_id", c."bridges_created_at", c."_extra", c."_hash" FROM "_stage_deals_bridges" c JOIN "_accepted_deals" a ON c."id" = a."id";
-    DELETE FROM "deals_tags" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_tags" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_tags" ("id", "tags_ordinal", "tags", "_extra", "_hash")
     SELECT c."id", c."tags_ordinal", c."tags", c."_extra", c."_hash" FROM "_stage_deals_tags" c JOIN "_accepted_deals" a ON c."id" = a."id";
-    DELETE FROM "deals_stage_history" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_stage_history" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_stage_history" ("id", "stage_history_ordinal", "stage_history_stage", "stage_history_entered_at", "stage_history_left_at", "stage_history_changed_by.id", "stage_history_changed_by.name", "stage_history_changed_by.email", "_extra", "_hash")
     SELECT c."id", c."stage_history_ordinal", c."stage_history_stage", c."stage_history_entered_at", c."stage_history_left_at", c."stage_history_changed_by.id", c."stage_history_changed_by.name", c."stage_history_changed_by.email", c."_extra", c."_hash" FROM "_stage_deals_stage_history" c JOIN "_accepted_deals" a ON c."id" = a."id";
-    DELETE FROM "deals_stage_history_changes" c USING "_accepted_deals" a WHERE c."id" = a."id" AND NOT a."_inserted";
+    DELETE FROM "deals_stage_history_changes" c WHERE c."id" = ANY (ARRAY(SELECT a."id" FROM "_accepted_deals" a WHERE NOT a."_inserted"));
     INSERT INTO "deals_stage_history_changes" ("id", "stage_history_ordinal", "stage_history_changes_ordinal", "stage_history_changes_field", "stage_history_changes_old_value", "stage_history_changes_new_value", "_extra", "_hash")
     SELECT c."id", c."stage_history_ordinal", c."stage_history_changes_ordinal", c."stage_history_changes_field", c."stage_history_changes_old_value", c."stage_history_changes_new_value", c."_extra", c."_hash" FROM "_stage_deals_stage_history_changes" c JOIN "_accepted_deals" a ON c."id" = a."id"
     """;
