@@ -230,7 +230,7 @@ internal static class EntityEmitter
                 w.Line("{");
                 w.Line("    if (!row.Superseded)");
                 w.Line("    {");
-                w.Line("        recent.Remember(row.KeyHash, unchecked((ulong)row.Hash));");
+                w.Line($"        recent.Remember(row.KeyHash, unchecked((ulong)row.Hash), {(entity.CursorColumn >= 0 ? "CursorOf(in row)" : "long.MinValue")});");
                 w.Line("    }");
                 w.Line("}");
             }
@@ -321,11 +321,23 @@ internal static class EntityEmitter
                 w.Line("context.SetRejectKeys(rejectMark, new " + Rt + "Utf8Slice(keyStart, context.Arena.Length - keyStart));");
             }
             w.Line();
-            using (w.Block("if (Recent is { } recent && recent.Contains(row.KeyHash, unchecked((ulong)row.Hash)))"))
+            var cursorOf = entity.CursorColumn >= 0 ? "CursorOf(in row)" : "long.MinValue";
+            using (w.Block("if (Recent is { } recent)"))
             {
-                w.Line($"Restore({MarkArgs(entity)});");
-                w.Line("Counters.Duplicates++;");
-                w.Line($"return {Rt}RecordOutcome.Duplicate;");
+                w.Line($"var seen = recent.Lookup(row.KeyHash, unchecked((ulong)row.Hash), {cursorOf});");
+                using (w.Block($"if (seen == {Rt}RecentMatch.Duplicate)"))
+                {
+                    w.Line($"Restore({MarkArgs(entity)});");
+                    w.Line("Counters.Duplicates++;");
+                    w.Line($"return {Rt}RecordOutcome.Duplicate;");
+                }
+                using (w.Block($"if (seen == {Rt}RecentMatch.Older)"))
+                {
+                    w.Line("// A newer version of the key was written by an earlier chunk: the merge would keep that one.");
+                    w.Line($"Restore({MarkArgs(entity)});");
+                    w.Line("Counters.Stale++;");
+                    w.Line($"return {Rt}RecordOutcome.Stale;");
+                }
             }
             w.Line();
             w.Line("var equality = new RecordKeyEquality(this);");

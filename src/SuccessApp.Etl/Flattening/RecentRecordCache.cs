@@ -1,11 +1,26 @@
 namespace SuccessApp.Etl.Flattening;
 
+/// <summary>What <see cref="RecentRecordCache.Lookup"/> knows about a record.</summary>
+public enum RecentMatch
+{
+    /// <summary>Nothing: the record goes on to be written.</summary>
+    None,
+
+    /// <summary>The same key with the same content was committed recently: an exact duplicate.</summary>
+    Duplicate,
+
+    /// <summary>A version of the key with a newer cursor was committed recently: this one would never be stored.</summary>
+    Older,
+}
+
 /// <summary>
-/// A fixed-size, direct-mapped memory of (key hash, content hash) pairs of committed records, used to drop exact
-/// duplicates that arrive in later chunks before they are written. Its size is fixed at construction
-/// (16 bytes an entry; the default 1,048,576 entries take 16 MiB), whatever the input size: a newer entry simply
-/// overwrites an older one in its slot. Forgetting is safe: the database's <c>_hash</c> comparison makes a
-/// re-sent duplicate a no-op. A hit needs both 64-bit hashes to match.
+/// A fixed-size, direct-mapped memory of (key hash, content hash, cursor) of committed records, used to drop exact
+/// duplicates and versions older than one already written before they reach the database. Its size is fixed at
+/// construction (24 bytes an entry; the default 1,048,576 entries take 24 MiB, touched up front so the process's
+/// memory does not grow as the cache fills), whatever the input size: a newer entry simply overwrites an older one
+/// in its slot. Forgetting is safe: the database's <c>_hash</c> and cursor comparisons make a re-sent duplicate or
+/// an older version a no-op. A duplicate needs both 64-bit hashes to match; an older version the key hash and a
+/// strictly older cursor (ties are not dropped: the later arrival wins).
 /// </summary>
 public sealed class RecentRecordCache
 {
@@ -13,6 +28,7 @@ public sealed class RecentRecordCache
 
     private readonly ulong[] _keys;
     private readonly ulong[] _contents;
+    private readonly long[] _cursors;
     private readonly int _mask;
 
     public RecentRecordCache(int entries = DefaultEntries)
@@ -20,30 +36,48 @@ public sealed class RecentRecordCache
         var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(entries, 16));
         _keys = new ulong[size];
         _contents = new ulong[size];
+        _cursors = new long[size];
         _mask = size - 1;
+        // A fresh array's pages are only mapped when first written; write them now, once, so resident memory is the
+        // same after the first chunk as after the millionth.
+        Clear();
     }
 
     public int Entries => _keys.Length;
 
-    public long Bytes => _keys.Length * 16L;
+    public long Bytes => _keys.Length * 24L;
 
-    public bool Contains(ulong keyHash, ulong contentHash)
+    /// <summary>Whether the record is an exact duplicate, or older than a version committed recently.</summary>
+    /// <param name="cursor">the record's cursor as a number (<see cref="long.MinValue"/> when it has none)</param>
+    public RecentMatch Lookup(ulong keyHash, ulong contentHash, long cursor)
     {
         var slot = (int)(keyHash & (ulong)_mask);
         // Content hash 0 marks an empty slot; a real hash of 0 is only ever a miss.
-        return _contents[slot] != 0 && _keys[slot] == keyHash && _contents[slot] == contentHash;
+        if (_contents[slot] == 0 || _keys[slot] != keyHash)
+        {
+            return RecentMatch.None;
+        }
+        if (_contents[slot] == contentHash)
+        {
+            return RecentMatch.Duplicate;
+        }
+        return cursor < _cursors[slot] ? RecentMatch.Older : RecentMatch.None;
     }
 
-    public void Remember(ulong keyHash, ulong contentHash)
+    public bool Contains(ulong keyHash, ulong contentHash) => Lookup(keyHash, contentHash, long.MaxValue) == RecentMatch.Duplicate;
+
+    public void Remember(ulong keyHash, ulong contentHash, long cursor = long.MinValue)
     {
         var slot = (int)(keyHash & (ulong)_mask);
         _keys[slot] = keyHash;
         _contents[slot] = contentHash;
+        _cursors[slot] = cursor;
     }
 
     public void Clear()
     {
-        Array.Clear(_keys);
-        Array.Clear(_contents);
+        Array.Fill(_keys, 0UL);
+        Array.Fill(_contents, 0UL);
+        Array.Fill(_cursors, 0L);
     }
 }

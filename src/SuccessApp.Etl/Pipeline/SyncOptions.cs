@@ -13,7 +13,7 @@ public sealed class SyncOptions
     /// <summary>A chunk is also closed when its text passes this many bytes, so very large records keep memory flat.</summary>
     public int MaxChunkTextBytes { get; init; } = 32 * 1024 * 1024;
 
-    /// <summary>Entries of the cross-chunk duplicate cache (16 bytes each).</summary>
+    /// <summary>Entries of the cross-chunk cache of committed records (24 bytes each): exact duplicates and older versions.</summary>
     public int RecentRecordEntries { get; init; } = RecentRecordCache.DefaultEntries;
 
     /// <summary>Ignore the saved position and read the whole source again (the merge keeps that idempotent).</summary>

@@ -368,11 +368,22 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             context.SetRejectKeys(rejectMark, new global::SuccessApp.Etl.Flattening.Utf8Slice(keyStart, context.Arena.Length - keyStart));
         }
 
-        if (Recent is { } recent && recent.Contains(row.KeyHash, unchecked((ulong)row.Hash)))
+        if (Recent is { } recent)
         {
-            Restore(arenaMark, rejectMark, mark0, mark1);
-            Counters.Duplicates++;
-            return global::SuccessApp.Etl.Flattening.RecordOutcome.Duplicate;
+            var seen = recent.Lookup(row.KeyHash, unchecked((ulong)row.Hash), long.MinValue);
+            if (seen == global::SuccessApp.Etl.Flattening.RecentMatch.Duplicate)
+            {
+                Restore(arenaMark, rejectMark, mark0, mark1);
+                Counters.Duplicates++;
+                return global::SuccessApp.Etl.Flattening.RecordOutcome.Duplicate;
+            }
+            if (seen == global::SuccessApp.Etl.Flattening.RecentMatch.Older)
+            {
+                // A newer version of the key was written by an earlier chunk: the merge would keep that one.
+                Restore(arenaMark, rejectMark, mark0, mark1);
+                Counters.Stale++;
+                return global::SuccessApp.Etl.Flattening.RecordOutcome.Stale;
+            }
         }
 
         var equality = new RecordKeyEquality(this);
@@ -770,7 +781,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         {
             if (!row.Superseded)
             {
-                recent.Remember(row.KeyHash, unchecked((ulong)row.Hash));
+                recent.Remember(row.KeyHash, unchecked((ulong)row.Hash), long.MinValue);
             }
         }
     }

@@ -1254,11 +1254,22 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             context.SetRejectKeys(rejectMark, new global::SuccessApp.Etl.Flattening.Utf8Slice(keyStart, context.Arena.Length - keyStart));
         }
 
-        if (Recent is { } recent && recent.Contains(row.KeyHash, unchecked((ulong)row.Hash)))
+        if (Recent is { } recent)
         {
-            Restore(arenaMark, rejectMark, mark0, mark1, mark2, mark3, mark4, mark5, mark6);
-            Counters.Duplicates++;
-            return global::SuccessApp.Etl.Flattening.RecordOutcome.Duplicate;
+            var seen = recent.Lookup(row.KeyHash, unchecked((ulong)row.Hash), CursorOf(in row));
+            if (seen == global::SuccessApp.Etl.Flattening.RecentMatch.Duplicate)
+            {
+                Restore(arenaMark, rejectMark, mark0, mark1, mark2, mark3, mark4, mark5, mark6);
+                Counters.Duplicates++;
+                return global::SuccessApp.Etl.Flattening.RecordOutcome.Duplicate;
+            }
+            if (seen == global::SuccessApp.Etl.Flattening.RecentMatch.Older)
+            {
+                // A newer version of the key was written by an earlier chunk: the merge would keep that one.
+                Restore(arenaMark, rejectMark, mark0, mark1, mark2, mark3, mark4, mark5, mark6);
+                Counters.Stale++;
+                return global::SuccessApp.Etl.Flattening.RecordOutcome.Stale;
+            }
         }
 
         var equality = new RecordKeyEquality(this);
@@ -2993,7 +3004,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         {
             if (!row.Superseded)
             {
-                recent.Remember(row.KeyHash, unchecked((ulong)row.Hash));
+                recent.Remember(row.KeyHash, unchecked((ulong)row.Hash), CursorOf(in row));
             }
         }
     }
