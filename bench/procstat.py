@@ -138,7 +138,7 @@ def sample(db, root, out, interval):
 
 
 def statements(path):
-    kinds = {"copy_to_staging": 0.0, "merge": 0.0, "commit": 0.0, "migrate": 0.0, "other": 0.0}
+    kinds = {"copy_direct": 0.0, "copy_to_staging": 0.0, "key_lookup": 0.0, "merge": 0.0, "commit": 0.0, "migrate": 0.0, "other": 0.0}
     counts = {k: 0 for k in kinds}
     by_text = {}
     with open(path, errors="replace") as f:
@@ -149,8 +149,12 @@ def statements(path):
             rest = line[at + len("duration: "):]
             ms = float(rest.split(" ", 1)[0])
             text = rest.split(":", 1)[1] if ":" in rest else ""
-            if 'COPY "_stage' in text or "COPY successapp" in text:
+            if '"_successapp_keys"' in text:
+                kind = "key_lookup"
+            elif 'COPY "_stage' in text or "COPY successapp" in text:
                 kind = "copy_to_staging"
+            elif text.lstrip().startswith("COPY "):
+                kind = "copy_direct"
             elif "WITH upserted" in text or '"_accepted_' in text or (
                     text.lstrip().startswith(("INSERT INTO ", "DELETE FROM ")) and "successapp_" not in text):
                 kind = "merge"

@@ -100,11 +100,13 @@ def summarize(entry):
         row["client_threads_running_avg"] = sample.get("client_threads_running_avg")
         st = (entry.get("statements") or {}).get("seconds") or {}
         row["server_copy_s"], row["server_merge_s"], row["server_commit_s"] = st.get("copy_to_staging"), st.get("merge"), st.get("commit")
+        row["server_direct_s"], row["server_keys_s"] = st.get("copy_direct"), st.get("key_lookup")
         row["server_other_s"] = (st.get("other") or 0) + (st.get("migrate") or 0) if st else None
         row["top_statements"] = (entry.get("statements") or {}).get("top")
         row["note"] = (f"{row['rows_in_tables'] or 0:,} rows in the tables after merge; backend CPU {row['backend_cpu_s'] or 0:.1f} s, "
                        f"backend running in {100 * (row['backend_running_share'] or 0):.0f}% of samples; server statement time: "
-                       f"COPY to staging {fmt(row['server_copy_s'])} s, merge {fmt(row['server_merge_s'])} s, commit {fmt(row['server_commit_s'])} s, other {fmt(row['server_other_s'])} s")
+                       f"COPY into the tables {fmt(row['server_direct_s'])} s, key lookups {fmt(row['server_keys_s'])} s, COPY to staging {fmt(row['server_copy_s'])} s, "
+                       f"merge {fmt(row['server_merge_s'])} s, commit {fmt(row['server_commit_s'])} s, other {fmt(row['server_other_s'])} s")
     elif system == "duckdb":
         row["rows"] = app.get("rows")
         row["timed_s"] = app.get("seconds")
@@ -363,7 +365,8 @@ def markdown(rows, rat, growth, meta, command, path):
     L.append(f"- CPU: {meta['machine']['cpu']} ({meta['machine']['logical_cpus']} logical CPUs, shared with other work)")
     L.append(f"- OS: {meta['machine']['os']}, kernel {meta['machine']['kernel']}; .NET SDK {meta['machine']['dotnet']}; Python {meta['machine']['python']}")
     if meta.get("server"):
-        L.append(f"- PostgreSQL: {meta['server']} (default settings: durable, 128 MB shared_buffers), on the same machine")
+        L.append(f"- PostgreSQL: {meta['server']}, on the same machine; durable defaults except `shared_buffers`, set to a quarter of")
+        L.append("  the RAM up to 2 GB (PostgreSQL's documented starting point for a dedicated server; `PG_SHARED_BUFFERS` overrides it)")
     L.append("- Memory (`free -h`):")
     L.append("")
     L.append("```")
@@ -394,21 +397,22 @@ def reading(rows, rat, growth, by, sizes):
         out.append(f"  COPY of the same rows from files {fmt(d['timed_s'])} s: e/d = {fmt(x['e_over_d'])} (target ≤ 1.15). The busiest backend")
         out.append(f"  used {fmt(e.get('backend_cpu_s'))} s of CPU during e ({fmt(100 * (x.get('e_backend_busy') or 0), 0)}% of the pipeline's time; running in")
         out.append(f"  {fmt(100 * (e.get('backend_running_share') or 0), 0)}% of samples) against {fmt(d.get('backend_cpu_s'))} s during d: the server does more")
-        out.append("  work for e than for d — the worker's COPY goes to session temp tables and the merge then inserts every row again")
-        out.append("  (INSERT … ON CONFLICT into the root, DELETE + INSERT … SELECT of the children) — so e/d is bounded below by that")
-        out.append("  second write, whatever the client does.")
+        out.append("  work for e than for d: besides copying the rows of new keys straight into the tables, it looks the chunk's keys up,")
+        out.append("  copies the records whose keys are already stored (newer versions) to session temp tables and merges them, and")
+        out.append("  commits once per chunk.")
         if e.get("server_merge_s") is not None:
-            out.append(f"  The server's own statement log for e: COPY into staging {fmt(e['server_copy_s'])} s, merge {fmt(e['server_merge_s'])} s, commits {fmt(e.get('server_commit_s'))} s,")
-            out.append(f"  everything else {fmt(e['server_other_s'])} s — against {fmt(d['timed_s'])} s for d's COPY straight into the tables.")
+            out.append(f"  The server's own statement log for e: COPY into the tables {fmt(e.get('server_direct_s'))} s, key lookups {fmt(e.get('server_keys_s'))} s,")
+            out.append(f"  COPY into staging {fmt(e['server_copy_s'])} s, merge {fmt(e['server_merge_s'])} s, commits {fmt(e.get('server_commit_s'))} s, everything else")
+            out.append(f"  {fmt(e['server_other_s'])} s — against {fmt(d['timed_s'])} s for d's COPY of all the rows from files.")
             top = ((by.get((big, "worker")) or {}).get("top_statements")) or []
             if top:
                 out.append("  Costliest statements (server time summed over all chunks): "
                            + "; ".join(f"`{t['statement']}…` {fmt(t['seconds'])} s" for t in top[:4]) + ".")
-                if top[0]["statement"].startswith("DELETE FROM"):
-                    out.append("  The children's `DELETE … USING \"_accepted_…\"` dominate: per chunk they take longer as the child tables grow")
-                    out.append("  (see the chunk-by-chunk durations in the server log), i.e. they scan the child table rather than probe its key")
-                    out.append("  index — the session temp table of accepted keys is never analyzed (autovacuum does not see temp tables), so the")
-                    out.append("  planner guesses its size. On a first load every key is new and there is nothing to delete at all.")
+        if e.get("cpu_s") is not None and e.get("server_cpu_s") is not None:
+            out.append(f"  CPU: the worker process used {fmt(e['cpu_s'])} s and the server {fmt(e['server_cpu_s'])} s during e, on"
+                       f" {os.cpu_count()} logical CPUs: e cannot take less than")
+            out.append(f"  their sum over the CPU count, {fmt((e['cpu_s'] + e['server_cpu_s']) / max(os.cpu_count() or 1, 1))} s, while d's client sleeps"
+                       f" and its server used {fmt(d.get('server_cpu_s'))} s.")
     f, fl = by.get((big, "scan")), by.get((big, "flatten"))
     if f and fl and x.get("flatten_over_scan") is not None:
         out.append(f"- **Flatten against the parse limit**: flatten-only ran at {fmt(fl.get('mb_per_s'), 0)} MB/s, the bare token scan at")
