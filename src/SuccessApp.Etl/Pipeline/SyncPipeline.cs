@@ -166,6 +166,11 @@ public static class SyncPipeline
                 var batch = chunk.Batch;
                 var written = writer.Write(batch, chunk.Position, stopping);
                 Account(result, batch, written);
+                // The batches allocate nothing, but each chunk's database round trips leave ~100 KB of garbage, and
+                // the default gen0 budget (sized from the CPU cache, tens of MB) let it pile up uncollected for the
+                // whole run: resident memory grew 0.5 MB/s (+14% from 100k to 1M records). A young-generation
+                // collection here, with almost nothing alive, costs well under a millisecond and keeps it flat.
+                GC.Collect(0, GCCollectionMode.Forced, blocking: true);
                 options.Progress?.Invoke(new SyncProgress(
                     result.Entity, result.RecordsRead, result.BytesRead, result.RowsPerTable.Values.Sum(), result.Duplicates, result.RejectRows, clock.Elapsed)
                 {
