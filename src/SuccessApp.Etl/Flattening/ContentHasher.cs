@@ -11,14 +11,18 @@ namespace SuccessApp.Etl.Flattening;
 /// </summary>
 public sealed class ContentHasher
 {
-    private readonly XxHash3 _hash = new();
+    // The framed values of the row being hashed, hashed in one call at the end: XxHash3 of the concatenation is what
+    // its streaming form computes, and the one-shot form is much faster for short rows (no per-value state updates,
+    // the short-input paths). Grows (rarely, for a row of long texts) and is then kept.
+    private byte[] _buffer = new byte[4096];
+    private int _length;
 
-    public void Reset() => _hash.Reset();
+    public void Reset() => _length = 0;
 
     public ulong Finish()
     {
-        var value = _hash.GetCurrentHashAsUInt64();
-        _hash.Reset();
+        var value = XxHash3.HashToUInt64(_buffer.AsSpan(0, _length));
+        _length = 0;
         return value;
     }
 
@@ -31,11 +35,10 @@ public sealed class ContentHasher
             AddMarker(0);
             return;
         }
-        Span<byte> head = stackalloc byte[5];
-        head[0] = 1;
-        BinaryPrimitives.WriteInt32LittleEndian(head[1..], bytes.Length);
-        _hash.Append(head);
-        _hash.Append(bytes);
+        var target = Reserve(5 + bytes.Length);
+        target[0] = 1;
+        BinaryPrimitives.WriteInt32LittleEndian(target[1..], bytes.Length);
+        bytes.CopyTo(target[5..]);
     }
 
     public void Add(Guid? value)
@@ -45,10 +48,9 @@ public sealed class ContentHasher
             AddMarker(0);
             return;
         }
-        Span<byte> buffer = stackalloc byte[17];
-        buffer[0] = 1;
-        v.TryWriteBytes(buffer[1..], bigEndian: true, out _);
-        _hash.Append(buffer);
+        var target = Reserve(17);
+        target[0] = 1;
+        v.TryWriteBytes(target[1..], bigEndian: true, out _);
     }
 
     public void Add(long? value)
@@ -74,15 +76,22 @@ public sealed class ContentHasher
 
     private void AddInt64(long v)
     {
-        Span<byte> buffer = stackalloc byte[9];
-        buffer[0] = 1;
-        BinaryPrimitives.WriteInt64LittleEndian(buffer[1..], v);
-        _hash.Append(buffer);
+        var target = Reserve(9);
+        target[0] = 1;
+        BinaryPrimitives.WriteInt64LittleEndian(target[1..], v);
     }
 
-    private void AddMarker(byte marker)
+    private void AddMarker(byte marker) => Reserve(1)[0] = marker;
+
+    /// <summary>The next <paramref name="bytes"/> bytes of the buffer, counted as written.</summary>
+    private Span<byte> Reserve(int bytes)
     {
-        Span<byte> buffer = [marker];
-        _hash.Append(buffer);
+        if (_buffer.Length - _length < bytes)
+        {
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(2L * _buffer.Length, (long)_length + bytes)));
+        }
+        var span = _buffer.AsSpan(_length, bytes);
+        _length += bytes;
+        return span;
     }
 }
