@@ -97,22 +97,22 @@ public sealed class EntityWriter : IDisposable
                 $"INSERT INTO {Quote(entity.AcceptedTable)} ({names}, \"_inserted\") SELECT {names}, true FROM {KeysTable}",
                 copies);
         }
-    }
 
-    /// <summary>
-    /// Removes the stored keys from the chunk's keys and returns their records. With one key column the stored keys
-    /// are looked up in the table's key index (<c>= ANY(ARRAY(...))</c>); a join would be planned as a scan of the
-    /// whole table, whose cost grows chunk after chunk.
-    /// </summary>
-    private static string FindExistingSql(EntityDefinition entity, IReadOnlyList<ColumnDefinition> keys)
-    {
-        var table = Quote(entity.Root.Name);
-        if (keys.Count == 1)
+        /// <summary>
+        /// Removes the stored keys from the chunk's keys and returns their records. With one key column the stored keys
+        /// are looked up in the table's key index (<c>= ANY(ARRAY(...))</c>); a join would be planned as a scan of the
+        /// whole table, whose cost grows chunk after chunk.
+        /// </summary>
+        private static string FindExistingSql(EntityDefinition entity, IReadOnlyList<ColumnDefinition> keys)
         {
-            var key = Quote(keys[0].Name);
-            return $"DELETE FROM \"_successapp_keys\" k USING (SELECT t.{key} FROM {table} t WHERE t.{key} = ANY (ARRAY(SELECT {key} FROM \"_successapp_keys\"))) e WHERE k.{key} = e.{key} RETURNING k.\"_ord\"";
+            var table = Quote(entity.Root.Name);
+            if (keys.Count == 1)
+            {
+                var key = Quote(keys[0].Name);
+                return $"DELETE FROM {KeysTable} k USING (SELECT t.{key} FROM {table} t WHERE t.{key} = ANY (ARRAY(SELECT {key} FROM {KeysTable}))) e WHERE k.{key} = e.{key} RETURNING k.\"_ord\"";
+            }
+            return $"DELETE FROM {KeysTable} k USING {table} t WHERE {string.Join(" AND ", keys.Select(k => $"t.{Quote(k.Name)} = k.{Quote(k.Name)}"))} RETURNING k.\"_ord\"";
         }
-        return $"DELETE FROM \"_successapp_keys\" k USING {table} t WHERE {string.Join(" AND ", keys.Select(k => $"t.{Quote(k.Name)} = k.{Quote(k.Name)}"))} RETURNING k.\"_ord\"";
     }
 
     /// <summary>

@@ -43,15 +43,8 @@ public static class RejectReplay
     public static async Task<ReplayResult> RunAsync(NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, SyncOptions options, CancellationToken cancellationToken)
     {
         var (pending, lastId) = await PendingAsync(dataSource, entity.Name, cancellationToken);
-        var replayOptions = new SyncOptions
+        var replayOptions = options with
         {
-            ChunkSize = options.ChunkSize,
-            MaxChunkTextBytes = options.MaxChunkTextBytes,
-            RecentRecordEntries = options.RecentRecordEntries,
-            Framer = options.Framer,
-            DirectInsert = options.DirectInsert,
-            OnRetry = options.OnRetry,
-            Progress = options.Progress,
             // Always from the first pending reject: the marks, not a saved position, say what is left.
             FullRefresh = true,
             BeforeCommit = commit =>

@@ -5,7 +5,7 @@ using SuccessApp.Etl.Sources;
 namespace SuccessApp.Etl.Pipeline;
 
 /// <summary>How a sync runs. The defaults keep the worker well under 150 MB whatever the input size.</summary>
-public sealed class SyncOptions
+public sealed record SyncOptions
 {
     /// <summary>Records per chunk: one COPY + merge transaction each. Memory grows with this, not with the input.</summary>
     public int ChunkSize { get; init; } = 5000;
