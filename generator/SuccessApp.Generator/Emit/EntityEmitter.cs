@@ -775,13 +775,14 @@ internal static class EntityEmitter
     {
         var root = entity.Tables[0];
         const string Route = "global::SuccessApp.Etl.Flattening.RowRoute";
-        w.Line("/// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>");
-        using (w.Block($"private static bool Routed(in {root.RowType} root, {Route} route)"))
+        const string Lane = "global::SuccessApp.Etl.Flattening.WriteLane";
+        w.Line("/// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>");
+        using (w.Block($"private static bool Routed(in {root.RowType} root, {Route} route, {Lane} lane)"))
         {
-            w.Line($"return !root.Superseded && (route == {Route}.All || root.Direct == (route == {Route}.Direct));");
+            w.Line($"return !root.Superseded && lane.Owns(root.KeyHash) && (route == {Route}.All || root.Direct == (route == {Route}.Direct));");
         }
         w.Line();
-        using (w.Block($"public override int CountRows(int table, {Route} route)"))
+        using (w.Block($"public override int CountRows(int table, {Route} route, {Lane} lane)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
             w.Line("var count = 0;");
@@ -793,7 +794,7 @@ internal static class EntityEmitter
                     w.Indent();
                     w.Line($"foreach (ref readonly var row in {table.BufferName}.AsSpan())");
                     w.Line("{");
-                    w.Line($"    if (Routed(in roots[row.RecordIndex], route)) count++;");
+                    w.Line($"    if (Routed(in roots[row.RecordIndex], route, lane)) count++;");
                     w.Line("}");
                     w.Line("return count;");
                     w.Outdent();
@@ -803,7 +804,7 @@ internal static class EntityEmitter
             }
         }
         w.Line();
-        using (w.Block($"public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Route} route)"))
+        using (w.Block($"public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Route} route, {Lane} lane)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
             w.Line("var arena = Context.Arena;");
@@ -815,7 +816,7 @@ internal static class EntityEmitter
                     w.Indent();
                     w.Line($"foreach (ref readonly var row in {table.BufferName}.AsSpan())");
                     w.Line("{");
-                    w.Line($"    if (Routed(in roots[row.RecordIndex], route)) {table.RowType}CopyWriter.Write(writer, in row, arena);");
+                    w.Line($"    if (Routed(in roots[row.RecordIndex], route, lane)) {table.RowType}CopyWriter.Write(writer, in row, arena);");
                     w.Line("}");
                     w.Line("return;");
                     w.Outdent();
@@ -826,12 +827,12 @@ internal static class EntityEmitter
         }
         w.Line();
         var keys = root.Columns.Where(c => c.IsKey).ToList();
-        using (w.Block("public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)"))
+        using (w.Block($"public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Lane} lane)"))
         {
             w.Line("var arena = Context.Arena;");
             using (w.Block($"foreach (ref readonly var row in {root.BufferName}.AsSpan())"))
             {
-                w.Line("if (row.Superseded) continue;");
+                w.Line("if (row.Superseded || !lane.Owns(row.KeyHash)) continue;");
                 w.Line($"writer.StartRow({(keys.Count + 1).ToString(CultureInfo.InvariantCulture)});");
                 w.Line("writer.WriteInt32(row.RecordIndex);");
                 foreach (var key in keys)
@@ -841,12 +842,13 @@ internal static class EntityEmitter
             }
         }
         w.Line();
-        using (w.Block("public override void RouteDirect(global::System.ReadOnlySpan<int> existing)"))
+        using (w.Block($"public override void RouteDirect(global::System.ReadOnlySpan<int> existing, {Lane} lane)"))
         {
             var b = root.BufferName;
             using (w.Block($"for (var i = 0; i < {b}.Count; i++)"))
             {
-                w.Line($"{b}[i].Direct = !{b}[i].Superseded;");
+                w.Line($"ref var row = ref {b}[i];");
+                w.Line("if (lane.Owns(row.KeyHash)) row.Direct = !row.Superseded;");
             }
             using (w.Block("foreach (var record in existing)"))
             {
@@ -854,13 +856,16 @@ internal static class EntityEmitter
             }
         }
         w.Line();
-        using (w.Block("public override void RouteAllStaged()"))
+        using (w.Block($"public override void RouteAllStaged({Lane} lane)"))
         {
             using (w.Block($"for (var i = 0; i < {root.BufferName}.Count; i++)"))
             {
-                w.Line($"{root.BufferName}[i].Direct = false;");
+                w.Line($"ref var row = ref {root.BufferName}[i];");
+                w.Line("if (lane.Owns(row.KeyHash)) row.Direct = false;");
             }
         }
+        w.Line();
+        w.Line($"public override ulong KeyHashOf(int record) => {root.BufferName}[record].KeyHash;");
     }
 
     private static void EmitDefinition(SourceWriter w, EntityModel entity)

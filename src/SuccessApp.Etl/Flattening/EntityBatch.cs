@@ -12,6 +12,22 @@ public enum RowRoute
     Direct,
 }
 
+/// <summary>
+/// One of the connections a chunk's writing is split over. Records are divided by key hash, so every version of a key,
+/// its child rows and its value rejects are always written by the same lane, and two lanes never touch the same
+/// rows. <see cref="All"/> is the single lane that owns everything.
+/// </summary>
+public readonly record struct WriteLane(int Index, int Count)
+{
+    public static WriteLane All => new(0, 1);
+
+    /// <summary>The lane that also writes whole-record rejects and the resume position, and commits last.</summary>
+    public bool IsPrimary => Index == 0;
+
+    /// <summary>Whether the record with this key hash is written by this lane (high bits: the low ones pick cache slots).</summary>
+    public bool Owns(ulong keyHash) => Count <= 1 || (int)((keyHash >> 32) % (uint)Count) == Index;
+}
+
 /// <summary>What happened to one record offered to a batch.</summary>
 public enum RecordOutcome
 {
@@ -73,31 +89,41 @@ public abstract class EntityBatch : IDisposable
     public abstract RecordOutcome Add(ReadOnlySpan<byte> record);
 
     /// <summary>Rows that will be written for a table (superseded records excluded).</summary>
-    public int CountRows(int table) => CountRows(table, RowRoute.All);
+    public int CountRows(int table) => CountRows(table, RowRoute.All, WriteLane.All);
 
     /// <summary>Rows of a table on one route (superseded records excluded).</summary>
-    public abstract int CountRows(int table, RowRoute route);
+    public int CountRows(int table, RowRoute route) => CountRows(table, route, WriteLane.All);
+
+    /// <summary>Rows of a table on one route that one lane writes (superseded records excluded).</summary>
+    public abstract int CountRows(int table, RowRoute route, WriteLane lane);
 
     /// <summary>Writes the table's live rows in binary COPY format, columns in staging order.</summary>
-    public void WriteRows(int table, PgBinaryCopyWriter writer) => WriteRows(table, writer, RowRoute.All);
-
-    /// <summary>Writes the table's live rows of records on one route, in binary COPY format, columns in staging order.</summary>
-    public abstract void WriteRows(int table, PgBinaryCopyWriter writer, RowRoute route);
+    public void WriteRows(int table, PgBinaryCopyWriter writer) => WriteRows(table, writer, RowRoute.All, WriteLane.All);
 
     /// <summary>
-    /// Writes one COPY row per live record: its index in the chunk (int4), then its primary key columns, so the
-    /// database can say which keys it already holds.
+    /// Writes the table's live rows of the lane's records on one route, in binary COPY format, columns in staging
+    /// order. Lanes only read the batch, so they may write it at the same time.
     /// </summary>
-    public abstract void WriteKeys(PgBinaryCopyWriter writer);
+    public abstract void WriteRows(int table, PgBinaryCopyWriter writer, RowRoute route, WriteLane lane);
 
     /// <summary>
-    /// Routes every live record's rows straight into the tables, except the records at <paramref name="existing"/>
-    /// (indexes written by <see cref="WriteKeys"/>), whose keys the tables already hold: those are merged.
+    /// Writes one COPY row per live record of the lane: its index in the chunk (int4), then its primary key columns,
+    /// so the database can say which keys it already holds.
     /// </summary>
-    public abstract void RouteDirect(ReadOnlySpan<int> existing);
+    public abstract void WriteKeys(PgBinaryCopyWriter writer, WriteLane lane);
 
-    /// <summary>Every record's rows go through staging and the merge (the state after <see cref="Add"/>).</summary>
-    public abstract void RouteAllStaged();
+    /// <summary>
+    /// Routes the rows of every live record of the lane straight into the tables, except the records at
+    /// <paramref name="existing"/> (indexes written by <see cref="WriteKeys"/>), whose keys the tables already hold:
+    /// those are merged. Touches only the lane's records, so lanes may route at the same time.
+    /// </summary>
+    public abstract void RouteDirect(ReadOnlySpan<int> existing, WriteLane lane);
+
+    /// <summary>Every record of the lane goes through staging and the merge (the state after <see cref="Add"/>).</summary>
+    public abstract void RouteAllStaged(WriteLane lane);
+
+    /// <summary>The key hash of the record at this index (its root row), which decides its lane.</summary>
+    public abstract ulong KeyHashOf(int record);
 
     /// <summary>Adds this chunk's live records to <see cref="Recent"/>, so later chunks drop their exact duplicates.</summary>
     public abstract void RememberCommitted();

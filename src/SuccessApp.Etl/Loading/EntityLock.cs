@@ -26,10 +26,21 @@ public static class EntityLock
         }
     }
 
-    public static async Task ReleaseAsync(NpgsqlConnection connection, string entity)
+    /// <summary>The same, synchronously: a writing connection never does asynchronous I/O (see <see cref="LanedWriter"/>).</summary>
+    public static void Acquire(NpgsqlConnection connection, string entity)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection);
+        using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "successapp:" + entity });
-        await command.ExecuteScalarAsync();
+        if (!(bool)command.ExecuteScalar()!)
+        {
+            throw new EntityBusyException(entity);
+        }
+    }
+
+    public static void Release(NpgsqlConnection connection, string entity)
+    {
+        using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "successapp:" + entity });
+        command.ExecuteScalar();
     }
 }

@@ -31,9 +31,10 @@ public sealed record ChunkResult(long RowsWritten, IReadOnlyList<long> RowsPerTa
 public sealed class ChunkWriteException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>
-/// Writes the chunks of one entity over one connection: binary COPY of every table into session temp tables, then
-/// one transaction that merges, replaces child sets, stores rejects and records the resume position. A failure
-/// rolls the whole chunk back; nothing of it is ever visible. A lost connection (backend terminated, server
+/// Writes the chunks of one entity (or of one <see cref="WriteLane"/> of them) over one connection: binary COPY of
+/// every table into session temp tables, then one transaction that merges, replaces child sets, stores rejects and
+/// (on the primary lane) records the resume position. A failure rolls the chunk's transaction back; nothing of it is
+/// ever visible. A lost connection (backend terminated, server
 /// restarted, network cut) is retried on a new connection with the same chunk, which is safe because a chunk is
 /// idempotent: if its commit did land before the connection died, the retry changes nothing. Synchronous on
 /// purpose: this is CPU- and network-bound bulk work on its own thread.
@@ -122,16 +123,33 @@ public sealed class EntityWriter : IDisposable
     /// </summary>
     public bool DirectInsert { get; set; } = true;
 
-    /// <summary>Opens the writing connection and takes the entity's lock (another worker on it is an error).</summary>
-    public static async Task<EntityWriter> OpenAsync(
-        NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, Action<int, Exception, TimeSpan>? onRetry, CancellationToken cancellationToken,
-        Action<ChunkCommit>? beforeCommit = null)
+    /// <summary>
+    /// Opens the writing connection. The primary lane takes the entity's lock (another worker on it is an error); the
+    /// other lanes of the same run write under it.
+    /// </summary>
+    public static EntityWriter Open(
+        NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, Action<int, Exception, TimeSpan>? onRetry,
+        Action<ChunkCommit>? beforeCommit = null, WriteLane? lane = null)
     {
-        var writer = new EntityWriter(dataSource, entity, runId) { OnRetry = onRetry, BeforeCommit = beforeCommit };
-        writer._connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await EntityLock.AcquireAsync(writer._connection, entity.Name, cancellationToken);
+        var writer = new EntityWriter(dataSource, entity, runId) { OnRetry = onRetry, BeforeCommit = beforeCommit, Lane = lane ?? WriteLane.All };
+        writer._connection = dataSource.OpenConnection();
+        try
+        {
+            if (writer.Lane.IsPrimary)
+            {
+                EntityLock.Acquire(writer._connection, entity.Name);
+            }
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
         return writer;
     }
+
+    /// <summary>Which of a chunk's records this writer writes (<see cref="WriteLane.All"/>: every one).</summary>
+    public WriteLane Lane { get; private init; } = WriteLane.All;
 
     /// <summary>The connection the writer holds (it carries the entity lock and the staging tables).</summary>
     public NpgsqlConnection Connection => _connection ?? throw new ObjectDisposedException(nameof(EntityWriter));
@@ -145,7 +163,12 @@ public sealed class EntityWriter : IDisposable
     /// </summary>
     public Action<ChunkCommit>? BeforeCommit { get; init; }
 
-    public ChunkResult Write(EntityBatch batch, SourcePosition position, CancellationToken stopping = default)
+    /// <summary>
+    /// Writes the lane's part of a chunk in one transaction, retrying on a new connection when the connection is lost.
+    /// <paramref name="beforeState"/> runs on the primary lane once its rows are written and before the position is
+    /// saved: it waits for the other lanes to commit theirs, so a saved position never runs ahead of a lane's rows.
+    /// </summary>
+    public ChunkResult Write(EntityBatch batch, SourcePosition position, CancellationToken stopping = default, Action? beforeState = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -153,13 +176,13 @@ public sealed class EntityWriter : IDisposable
             {
                 try
                 {
-                    return WriteOnce(batch, position, DirectInsert && _direct is not null);
+                    return WriteOnce(batch, position, DirectInsert && _direct is not null, beforeState);
                 }
                 catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && DirectInsert && _direct is not null)
                 {
                     // A key that was not in the table when asked was there by the time its rows were copied (a writer
                     // outside this worker): the chunk rolled back, and the merge handles any key.
-                    return WriteOnce(batch, position, direct: false) with { FellBackToMerge = true };
+                    return WriteOnce(batch, position, direct: false, beforeState) with { FellBackToMerge = true };
                 }
             }
             catch (Exception ex) when (IsConnectionLost(ex) && attempt < RetryDelays.Count)
@@ -206,7 +229,10 @@ public sealed class EntityWriter : IDisposable
         try
         {
             var connection = _dataSource.OpenConnection();
-            EntityLock.AcquireAsync(connection, _entity.Name, CancellationToken.None).GetAwaiter().GetResult();
+            if (Lane.IsPrimary)
+            {
+                EntityLock.Acquire(connection, _entity.Name);
+            }
             _connection = connection;
         }
         catch (Exception ex) when (IsConnectionLost(ex) || ex is EntityBusyException)
@@ -215,7 +241,7 @@ public sealed class EntityWriter : IDisposable
         }
     }
 
-    private ChunkResult WriteOnce(EntityBatch batch, SourcePosition position, bool direct)
+    private ChunkResult WriteOnce(EntityBatch batch, SourcePosition position, bool direct, Action? beforeState)
     {
         if (_connection is null)
         {
@@ -241,7 +267,7 @@ public sealed class EntityWriter : IDisposable
         }
         else
         {
-            batch.RouteAllStaged();
+            batch.RouteAllStaged(Lane);
         }
         var rows = new long[_entity.Tables.Count];
         foreach (var table in _entity.Tables)
@@ -265,31 +291,38 @@ public sealed class EntityWriter : IDisposable
         }
 
         long rejects = 0;
-        if (batch.Context.Rejects.Count > 0)
+        if (WriteRejects(batch, position.Source) > 0)
         {
-            WriteRejects(batch, position.Source);
             using var keep = new NpgsqlCommand(_keepRejectsSql, Connection, transaction);
             rejects = keep.ExecuteNonQuery();
         }
-        SaveState(position, transaction);
-        BeforeCommit?.Invoke(new ChunkCommit(Connection, transaction, _lastCommitted, position));
+        if (Lane.IsPrimary)
+        {
+            beforeState?.Invoke();
+            SaveState(position, transaction);
+            BeforeCommit?.Invoke(new ChunkCommit(Connection, transaction, _lastCommitted, position));
+        }
         transaction.Commit();
         _stagingReady = true;
         _lastCommitted = position;
-        return new ChunkResult(rows.Sum(), rows, changed, rejects) { DirectRecords = direct ? batch.CountRows(0, RowRoute.Direct) : 0 };
+        return new ChunkResult(rows.Sum(), rows, changed, rejects) { DirectRecords = direct ? batch.CountRows(0, RowRoute.Direct, Lane) : 0 };
     }
+
+    /// <summary>Whole-record rejects belong to the primary lane; a value reject to the lane of its record.</summary>
+    private bool OwnsReject(EntityBatch batch, in RejectRow reject) =>
+        Lane.Count <= 1 || (reject.Whole || reject.Record < 0 ? Lane.IsPrimary : Lane.Owns(batch.KeyHashOf(reject.Record)));
 
     /// <summary>Copies the table's rows of one route (nothing when it has none); returns the rows written.</summary>
     private long Copy(EntityBatch batch, int table, string copySql, RowRoute route)
     {
-        if (batch.CountRows(table, route) == 0)
+        if (batch.CountRows(table, route, Lane) == 0)
         {
             return 0;
         }
         using var stream = Connection.BeginRawBinaryCopy(copySql);
         using var writer = new PgBinaryCopyWriter(stream);
         writer.WriteHeader();
-        batch.WriteRows(table, writer, route);
+        batch.WriteRows(table, writer, route, Lane);
         writer.WriteTrailer();
         writer.Flush();
         return writer.RowsWritten;
@@ -302,7 +335,7 @@ public sealed class EntityWriter : IDisposable
         using (var writer = new PgBinaryCopyWriter(stream))
         {
             writer.WriteHeader();
-            batch.WriteKeys(writer);
+            batch.WriteKeys(writer, Lane);
             writer.WriteTrailer();
             writer.Flush();
         }
@@ -315,17 +348,31 @@ public sealed class EntityWriter : IDisposable
                 _existing.Add(reader.GetInt32(0));
             }
         }
-        batch.RouteDirect(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_existing));
+        batch.RouteDirect(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_existing), Lane);
     }
 
-    private void WriteRejects(EntityBatch batch, string source)
+    /// <summary>Stages the lane's rejects of the chunk; returns how many.</summary>
+    private int WriteRejects(EntityBatch batch, string source)
     {
+        var count = 0;
+        foreach (ref readonly var reject in batch.Context.Rejects.AsSpan())
+        {
+            count += OwnsReject(batch, in reject) ? 1 : 0;
+        }
+        if (count == 0)
+        {
+            return 0;
+        }
         var arena = batch.Context.Arena;
         using var stream = Connection.BeginRawBinaryCopy(RuntimeSchema.CopyRejects);
         using var writer = new PgBinaryCopyWriter(stream);
         writer.WriteHeader();
         foreach (ref readonly var reject in batch.Context.Rejects.AsSpan())
         {
+            if (!OwnsReject(batch, in reject))
+            {
+                continue;
+            }
             writer.StartRow(11);
             writer.WriteUuid(_runId);
             WriteString(writer, _entity.Name);
@@ -352,6 +399,7 @@ public sealed class EntityWriter : IDisposable
         }
         writer.WriteTrailer();
         writer.Flush();
+        return count;
     }
 
     private void WriteString(PgBinaryCopyWriter writer, string? value)
@@ -401,6 +449,19 @@ public sealed class EntityWriter : IDisposable
 
     public void Dispose()
     {
+        if (_connection is { State: System.Data.ConnectionState.Open } connection && Lane.IsPrimary)
+        {
+            try
+            {
+                // Released here rather than when the session ends: a closed session's backend exits a moment later,
+                // and a run started right after this one would find the lock still held.
+                EntityLock.Release(connection, _entity.Name);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+            {
+                // A broken connection: its session ends with it, and the lock with the session.
+            }
+        }
         _connection?.Dispose();
         _connection = null;
     }

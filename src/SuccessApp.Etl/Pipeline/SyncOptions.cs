@@ -27,6 +27,14 @@ public sealed record SyncOptions
     /// </summary>
     public bool DirectInsert { get; init; } = true;
 
+    /// <summary>
+    /// Connections each chunk is written over, its records split between them by key (see <see cref="LanedWriter"/>).
+    /// A PostgreSQL backend uses one core and is a sync's bottleneck; two connections let the server use two.
+    /// </summary>
+    public int WriteConnections { get; init; } = DefaultWriteConnections;
+
+    public const int DefaultWriteConnections = 2;
+
     /// <summary>Called before a chunk is retried after a lost connection: attempt, error, wait.</summary>
     public Action<int, Exception, TimeSpan>? OnRetry { get; init; }
 

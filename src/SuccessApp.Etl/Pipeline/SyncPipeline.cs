@@ -11,8 +11,9 @@ namespace SuccessApp.Etl.Pipeline;
 
 /// <summary>
 /// Streams one source into one entity's tables: framer → generated flattener (dedup) → chunk → binary COPY and
-/// merge. Parsing and writing overlap: two batches alternate through a bounded channel, so memory is fixed by the
-/// chunk size and the parser never waits for the database unless the database is the bottleneck.
+/// merge, over <see cref="SyncOptions.WriteConnections"/> connections at once. Parsing and writing overlap: two
+/// batches alternate through a bounded channel, so memory is fixed by the chunk size and the parser never waits for
+/// the database unless the database is the bottleneck.
 /// </summary>
 public static class SyncPipeline
 {
@@ -28,8 +29,9 @@ public static class SyncPipeline
     {
         var clock = Stopwatch.StartNew();
         var result = new EntitySyncResult { Entity = entity.Name, Source = source.Name };
-        using var writer = await EntityWriter.OpenAsync(dataSource, entity, runId, options.OnRetry, cancellationToken, options.BeforeCommit);
-        writer.DirectInsert = options.DirectInsert;
+        using var writer = await Task.Run(
+            () => LanedWriter.Open(dataSource, entity, runId, options.WriteConnections, options.DirectInsert, options.OnRetry, options.BeforeCommit),
+            cancellationToken);
         // Read under the entity's lock, so no other worker can move the position meanwhile.
         var state = options.FullRefresh ? default : await ReadStateAsync(dataSource, entity, source.Name, cancellationToken);
         result.ResumedFrom = state.Checkpoint;
@@ -144,7 +146,7 @@ public static class SyncPipeline
     private static async Task WriteChunksAsync(
         ChannelReader<Chunk> full,
         ChannelWriter<EntityBatch> free,
-        EntityWriter writer,
+        LanedWriter writer,
         EntitySyncResult result,
         SyncOptions options,
         Stopwatch clock,

@@ -19,7 +19,7 @@ public sealed class DirectInsertTests(PostgresFixture postgres)
     [Fact]
     public async Task Copying_new_keys_straight_in_gives_the_tables_and_counts_of_the_merge_alone()
     {
-        var records = SampleLines(new SampleOptions { Entity = "deals", Records = 3000, Seed = 7, Anomalies = true });
+        var records = LoadHelper.SampleLines(new SampleOptions { Entity = "deals", Records = 3000, Seed = 7, Anomalies = true });
         // Two passes over overlapping slices: the second finds some keys stored (merged) and some new (copied).
         string[][] passes = [records[..2000], records[1000..]];
 
@@ -45,7 +45,7 @@ public sealed class DirectInsertTests(PostgresFixture postgres)
             Assert.Equal(mergedResults[i].RowsPerTable, directResults[i].RowsPerTable);
         }
         Assert.Equal(await LoadHelper.DumpEntityAsync(merged, DealsEntity.Definition), await LoadHelper.DumpEntityAsync(direct, DealsEntity.Definition));
-        Assert.Equal(await DumpRejectsAsync(merged), await DumpRejectsAsync(direct));
+        Assert.Equal(await LoadHelper.DumpRejectsAsync(merged), await LoadHelper.DumpRejectsAsync(direct));
     }
 
     [Fact]
@@ -89,37 +89,6 @@ public sealed class DirectInsertTests(PostgresFixture postgres)
         Assert.Fail("The worker's copy never waited on the other session's uncommitted key.");
     }
 
-    private static async Task<EntitySyncResult> LoadAsync(string db, IEnumerable<string> records, string source, bool directInsert)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(db);
-        await Migrator.MigrateAsync(dataSource, [DealsEntity.Definition], CancellationToken.None);
-        var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", records) + "\n"));
-        await using var recordSource = new StreamRecordSource(stream, source);
-        return await SyncPipeline.RunAsync(dataSource, DealsEntity.Definition, recordSource, Guid.NewGuid(),
-            new SyncOptions { ChunkSize = 250, DirectInsert = directInsert, RecentRecordEntries = 64 }, CancellationToken.None);
-    }
-
-    private static string[] SampleLines(SampleOptions options)
-    {
-        using var buffer = new MemoryStream();
-        new SampleDataGenerator(options).Write(buffer);
-        return Encoding.UTF8.GetString(buffer.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
-
-    private static async Task<List<string>> DumpRejectsAsync(string db)
-    {
-        await using var connection = new NpgsqlConnection(db);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
-            SELECT concat_ws('|', table_name, record_key, json_path, raw_value, expected_type, reason, whole_record)
-            FROM successapp_rejects ORDER BY 1
-            """, connection);
-        var rows = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-        return rows;
-    }
+    private static Task<EntitySyncResult> LoadAsync(string db, IEnumerable<string> records, string source, bool directInsert) =>
+        LoadHelper.LoadAsync(db, DealsEntity.Definition, records, source: source, options: new SyncOptions { ChunkSize = 250, DirectInsert = directInsert, RecentRecordEntries = 64 });
 }

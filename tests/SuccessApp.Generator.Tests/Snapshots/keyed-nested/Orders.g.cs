@@ -1350,13 +1350,13 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
-    private static bool Routed(in OrdersRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in OrdersRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
-        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+        return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
-    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Orders.AsSpan();
         var count = 0;
@@ -1365,25 +1365,25 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             case 0:
                 foreach (ref readonly var row in Orders.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in OrderLines.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in OrderLinesDiscounts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in OrderLinesFlags.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             default:
@@ -1391,7 +1391,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Orders.AsSpan();
         var arena = Context.Arena;
@@ -1400,25 +1400,25 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
             case 0:
                 foreach (ref readonly var row in Orders.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OrdersRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OrdersRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in OrderLines.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OrderLinesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in OrderLinesDiscounts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesDiscountsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OrderLinesDiscountsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in OrderLinesFlags.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OrderLinesFlagsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OrderLinesFlagsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
@@ -1426,12 +1426,12 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;
         foreach (ref readonly var row in Orders.AsSpan())
         {
-            if (row.Superseded) continue;
+            if (row.Superseded || !lane.Owns(row.KeyHash)) continue;
             writer.StartRow(3);
             writer.WriteInt32(row.RecordIndex);
             if (row.Tenant.IsNull) writer.WriteNull(); else writer.WriteText(arena[row.Tenant]);
@@ -1439,11 +1439,12 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Orders.Count; i++)
         {
-            Orders[i].Direct = !Orders[i].Superseded;
+            ref var row = ref Orders[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = !row.Superseded;
         }
         foreach (var record in existing)
         {
@@ -1451,13 +1452,16 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
-    public override void RouteAllStaged()
+    public override void RouteAllStaged(global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Orders.Count; i++)
         {
-            Orders[i].Direct = false;
+            ref var row = ref Orders[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = false;
         }
     }
+
+    public override ulong KeyHashOf(int record) => Orders[record].KeyHash;
 
     public override void RememberCommitted()
     {

@@ -687,13 +687,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
-    private static bool Routed(in OddRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in OddRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
-        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+        return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
-    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Odd.AsSpan();
         var count = 0;
@@ -702,13 +702,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             case 0:
                 foreach (ref readonly var row in Odd.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in OddItems.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             default:
@@ -716,7 +716,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Odd.AsSpan();
         var arena = Context.Arena;
@@ -725,13 +725,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
             case 0:
                 foreach (ref readonly var row in Odd.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OddRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OddRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in OddItems.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) OddItemsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) OddItemsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
@@ -739,23 +739,24 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;
         foreach (ref readonly var row in Odd.AsSpan())
         {
-            if (row.Superseded) continue;
+            if (row.Superseded || !lane.Owns(row.KeyHash)) continue;
             writer.StartRow(2);
             writer.WriteInt32(row.RecordIndex);
             if (row.Class.IsNull) writer.WriteNull(); else writer.WriteText(arena[row.Class]);
         }
     }
 
-    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Odd.Count; i++)
         {
-            Odd[i].Direct = !Odd[i].Superseded;
+            ref var row = ref Odd[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = !row.Superseded;
         }
         foreach (var record in existing)
         {
@@ -763,13 +764,16 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
-    public override void RouteAllStaged()
+    public override void RouteAllStaged(global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Odd.Count; i++)
         {
-            Odd[i].Direct = false;
+            ref var row = ref Odd[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = false;
         }
     }
+
+    public override ulong KeyHashOf(int record) => Odd[record].KeyHash;
 
     public override void RememberCommitted()
     {

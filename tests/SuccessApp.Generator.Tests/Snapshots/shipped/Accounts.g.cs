@@ -1570,13 +1570,13 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
-    private static bool Routed(in AccountsRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in AccountsRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
-        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+        return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
-    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Accounts.AsSpan();
         var count = 0;
@@ -1585,25 +1585,25 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             case 0:
                 foreach (ref readonly var row in Accounts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in AccountsTerritories.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in AccountsContacts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in AccountsContactsPhones.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             default:
@@ -1611,7 +1611,7 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Accounts.AsSpan();
         var arena = Context.Arena;
@@ -1620,25 +1620,25 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
             case 0:
                 foreach (ref readonly var row in Accounts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) AccountsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) AccountsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in AccountsTerritories.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) AccountsTerritoriesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) AccountsTerritoriesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in AccountsContacts.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) AccountsContactsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) AccountsContactsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in AccountsContactsPhones.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) AccountsContactsPhonesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) AccountsContactsPhonesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
@@ -1646,23 +1646,24 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;
         foreach (ref readonly var row in Accounts.AsSpan())
         {
-            if (row.Superseded) continue;
+            if (row.Superseded || !lane.Owns(row.KeyHash)) continue;
             writer.StartRow(2);
             writer.WriteInt32(row.RecordIndex);
             if (row.Id is { } vId) writer.WriteUuid(vId); else writer.WriteNull();
         }
     }
 
-    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Accounts.Count; i++)
         {
-            Accounts[i].Direct = !Accounts[i].Superseded;
+            ref var row = ref Accounts[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = !row.Superseded;
         }
         foreach (var record in existing)
         {
@@ -1670,13 +1671,16 @@ public sealed partial class AccountsBatch : global::SuccessApp.Etl.Flattening.En
         }
     }
 
-    public override void RouteAllStaged()
+    public override void RouteAllStaged(global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Accounts.Count; i++)
         {
-            Accounts[i].Direct = false;
+            ref var row = ref Accounts[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = false;
         }
     }
+
+    public override ulong KeyHashOf(int record) => Accounts[record].KeyHash;
 
     public override void RememberCommitted()
     {

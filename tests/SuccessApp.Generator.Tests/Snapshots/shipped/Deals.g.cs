@@ -2850,13 +2850,13 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    /// <summary>A record whose rows are written on this route: not superseded, and on the route asked for.</summary>
-    private static bool Routed(in DealsRow root, global::SuccessApp.Etl.Flattening.RowRoute route)
+    /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    private static bool Routed(in DealsRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
-        return !root.Superseded && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
+        return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
-    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Deals.AsSpan();
         var count = 0;
@@ -2865,43 +2865,43 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             case 0:
                 foreach (ref readonly var row in Deals.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 1:
                 foreach (ref readonly var row in DealsResultReasons.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 2:
                 foreach (ref readonly var row in DealsTerritories.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 3:
                 foreach (ref readonly var row in DealsBridges.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 4:
                 foreach (ref readonly var row in DealsTags.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 5:
                 foreach (ref readonly var row in DealsStageHistory.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             case 6:
                 foreach (ref readonly var row in DealsStageHistoryChanges.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) count++;
+                    if (Routed(in roots[row.RecordIndex], route, lane)) count++;
                 }
                 return count;
             default:
@@ -2909,7 +2909,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route)
+    public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Deals.AsSpan();
         var arena = Context.Arena;
@@ -2918,43 +2918,43 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
             case 0:
                 foreach (ref readonly var row in Deals.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 1:
                 foreach (ref readonly var row in DealsResultReasons.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsResultReasonsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsResultReasonsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 2:
                 foreach (ref readonly var row in DealsTerritories.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsTerritoriesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsTerritoriesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 3:
                 foreach (ref readonly var row in DealsBridges.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsBridgesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsBridgesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 4:
                 foreach (ref readonly var row in DealsTags.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsTagsRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsTagsRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 5:
                 foreach (ref readonly var row in DealsStageHistory.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsStageHistoryRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsStageHistoryRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             case 6:
                 foreach (ref readonly var row in DealsStageHistoryChanges.AsSpan())
                 {
-                    if (Routed(in roots[row.RecordIndex], route)) DealsStageHistoryChangesRowCopyWriter.Write(writer, in row, arena);
+                    if (Routed(in roots[row.RecordIndex], route, lane)) DealsStageHistoryChangesRowCopyWriter.Write(writer, in row, arena);
                 }
                 return;
             default:
@@ -2962,23 +2962,24 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer)
+    public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;
         foreach (ref readonly var row in Deals.AsSpan())
         {
-            if (row.Superseded) continue;
+            if (row.Superseded || !lane.Owns(row.KeyHash)) continue;
             writer.StartRow(2);
             writer.WriteInt32(row.RecordIndex);
             if (row.Id is { } vId) writer.WriteUuid(vId); else writer.WriteNull();
         }
     }
 
-    public override void RouteDirect(global::System.ReadOnlySpan<int> existing)
+    public override void RouteDirect(global::System.ReadOnlySpan<int> existing, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Deals.Count; i++)
         {
-            Deals[i].Direct = !Deals[i].Superseded;
+            ref var row = ref Deals[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = !row.Superseded;
         }
         foreach (var record in existing)
         {
@@ -2986,13 +2987,16 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
-    public override void RouteAllStaged()
+    public override void RouteAllStaged(global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         for (var i = 0; i < Deals.Count; i++)
         {
-            Deals[i].Direct = false;
+            ref var row = ref Deals[i];
+            if (lane.Owns(row.KeyHash)) row.Direct = false;
         }
     }
+
+    public override ulong KeyHashOf(int record) => Deals[record].KeyHash;
 
     public override void RememberCommitted()
     {
