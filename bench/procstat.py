@@ -128,6 +128,7 @@ def sample(db, root, out, interval):
         "seconds_sampled": time.monotonic() - start,
         "samples": samples,
         "backend_cpu_seconds": sum(b["cpu"] for b in backends.values()),
+        "writing_backends": sum(1 for b in backends.values() if b["cpu"] >= 0.1),
         "busiest_backend_cpu_seconds": busiest["cpu"] if busiest else 0.0,
         "busiest_backend_running_share": busiest["running"] / busiest["samples"] if busiest and busiest["samples"] else 0.0,
         "client_threads_running_avg": client_running / samples if samples else 0.0,

@@ -95,7 +95,9 @@ def summarize(entry):
             if words[:1] == ["elapsed"] and len(words) > 1:
                 row["timed_s"] = float(words[1])
         sample = entry.get("sample") or {}
-        row["backend_cpu_s"] = sample.get("busiest_backend_cpu_seconds")
+        # The worker writes over several connections: their backends' CPU together, and how busy the busiest was.
+        row["backend_cpu_s"] = sample.get("backend_cpu_seconds")
+        row["backends"] = sample.get("writing_backends")
         row["backend_running_share"] = sample.get("busiest_backend_running_share")
         row["client_threads_running_avg"] = sample.get("client_threads_running_avg")
         st = (entry.get("statements") or {}).get("seconds") or {}
@@ -103,8 +105,8 @@ def summarize(entry):
         row["server_direct_s"], row["server_keys_s"] = st.get("copy_direct"), st.get("key_lookup")
         row["server_other_s"] = (st.get("other") or 0) + (st.get("migrate") or 0) if st else None
         row["top_statements"] = (entry.get("statements") or {}).get("top")
-        row["note"] = (f"{row['rows_in_tables'] or 0:,} rows in the tables after merge; backend CPU {row['backend_cpu_s'] or 0:.1f} s, "
-                       f"backend running in {100 * (row['backend_running_share'] or 0):.0f}% of samples; server statement time: "
+        row["note"] = (f"{row['rows_in_tables'] or 0:,} rows in the tables after merge; CPU of its {row.get('backends') or 1} busy backends {row['backend_cpu_s'] or 0:.1f} s, "
+                       f"busiest running in {100 * (row['backend_running_share'] or 0):.0f}% of samples; server statement time (summed over the backends): "
                        f"COPY into the tables {fmt(row['server_direct_s'])} s, key lookups {fmt(row['server_keys_s'])} s, COPY to staging {fmt(row['server_copy_s'])} s, "
                        f"merge {fmt(row['server_merge_s'])} s, commit {fmt(row['server_commit_s'])} s, other {fmt(row['server_other_s'])} s")
     elif system == "duckdb":
@@ -394,9 +396,9 @@ def reading(rows, rat, growth, by, sizes):
     e, d, a, b = by.get((big, "worker")), by.get((big, "pg-copy")), by.get((big, "pandas")), by.get((big, "pandas-no-dedup"))
     if e and d and x.get("e_over_d") is not None:
         out.append(f"- **Worker against PostgreSQL's own COPY** ({big:,} records): the sync pipeline took {fmt(e['timed_s'])} s, the server's")
-        out.append(f"  COPY of the same rows from files {fmt(d['timed_s'])} s: e/d = {fmt(x['e_over_d'])} (target ≤ 1.15). The busiest backend")
-        out.append(f"  used {fmt(e.get('backend_cpu_s'))} s of CPU during e ({fmt(100 * (x.get('e_backend_busy') or 0), 0)}% of the pipeline's time; running in")
-        out.append(f"  {fmt(100 * (e.get('backend_running_share') or 0), 0)}% of samples) against {fmt(d.get('backend_cpu_s'))} s during d: the server does more")
+        out.append(f"  COPY of the same rows from files {fmt(d['timed_s'])} s: e/d = {fmt(x['e_over_d'])} (target ≤ 1.15). The worker's {e.get('backends') or 1}")
+        out.append(f"  writing backends used {fmt(e.get('backend_cpu_s'))} s of CPU together during e ({fmt(100 * (x.get('e_backend_busy') or 0), 0)}% of the pipeline's time; the busiest")
+        out.append(f"  running in {fmt(100 * (e.get('backend_running_share') or 0), 0)}% of samples) against {fmt(d.get('backend_cpu_s'))} s for d's one backend: the server does more")
         out.append("  work for e than for d: besides copying the rows of new keys straight into the tables, it looks the chunk's keys up,")
         out.append("  copies the records whose keys are already stored (newer versions) to session temp tables and merges them, and")
         out.append("  commits once per chunk.")

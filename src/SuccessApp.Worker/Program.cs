@@ -28,6 +28,18 @@ var memoryOption = new Option<int>("--memory-cap-mb")
     Description = "Keep chunk buffers within about this budget (env SUCCESSAPP_MEMORY_CAP_MB; default 512, a 512 MB dyno): a chunk also closes when its text passes an eighth of it.",
     DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_MEMORY_CAP_MB"), out var cap) && cap > 0 ? cap : 512,
 };
+var connectionsOption = new Option<int>("--write-connections")
+{
+    Description = "Connections each chunk is written over, its records split between them by key (env SUCCESSAPP_WRITE_CONNECTIONS; default 2). One PostgreSQL backend uses one core; 1 writes each chunk in a single transaction.",
+    DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_WRITE_CONNECTIONS"), out var lanes) && lanes > 0 ? lanes : SuccessApp.Etl.Pipeline.SyncOptions.DefaultWriteConnections,
+};
+connectionsOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() is < 1 or > 16)
+    {
+        result.AddError("--write-connections must be between 1 and 16.");
+    }
+});
 var databaseOption = new Option<string?>("--database-url")
 {
     Description = "PostgreSQL to load into (postgres://user:pass@host:port/db or a Npgsql connection string). Default: env DATABASE_URL, else a local PostgreSQL under .successapp/.",
@@ -40,7 +52,7 @@ var apiUrlOption = new Option<string?>("--api-url")
 
 var sync = new Command("sync", "Load records into PostgreSQL: migrate, flatten, deduplicate, COPY and merge, and print a summary.")
 {
-    entityOption, sourceOption, fullRefreshOption, chunkOption, memoryOption, databaseOption, apiUrlOption,
+    entityOption, sourceOption, fullRefreshOption, chunkOption, memoryOption, connectionsOption, databaseOption, apiUrlOption,
 };
 sync.SetAction(async (parse, cancellationToken) =>
 {
@@ -54,6 +66,7 @@ sync.SetAction(async (parse, cancellationToken) =>
     {
         ApiUrl = parse.GetValue(apiUrlOption) ?? Environment.GetEnvironmentVariable(ApiClientOptions.UrlVariable),
         MemoryCapMegabytes = parse.GetValue(memoryOption),
+        WriteConnections = parse.GetValue(connectionsOption),
         ApiToken = Environment.GetEnvironmentVariable(ApiClientOptions.TokenVariable),
         AllowInsecureApiHttp = Environment.GetEnvironmentVariable(ApiClientOptions.AllowHttpVariable) is "1" or "true" or "yes",
     };

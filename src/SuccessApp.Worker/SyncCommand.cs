@@ -21,6 +21,9 @@ public sealed record SyncRequest(IReadOnlyList<string> Entities, string? Source,
     /// </summary>
     public int MemoryCapMegabytes { get; init; } = 512;
 
+    /// <summary>Connections each chunk is written over (<c>--write-connections</c>, <c>SUCCESSAPP_WRITE_CONNECTIONS</c>).</summary>
+    public int WriteConnections { get; init; } = SyncOptions.DefaultWriteConnections;
+
     /// <summary>Bearer token (<c>SUCCESSAPP_API_TOKEN</c>); never printed.</summary>
     public string? ApiToken { get; init; }
 
@@ -55,6 +58,7 @@ public static class SyncCommand
             ChunkSize = request.ChunkSize,
             MaxChunkTextBytes = (int)Math.Clamp(request.MemoryCapMegabytes * 1048576L / 8, 4L << 20, 256L << 20),
             FullRefresh = request.FullRefresh,
+            WriteConnections = request.WriteConnections,
             Progress = p =>
             {
                 log.Write("chunk", ("entity", p.Entity), ("records", p.RecordsRead), ("rows", p.RowsWritten),
@@ -69,7 +73,8 @@ public static class SyncCommand
             if (api is not null)
             {
                 await using var apiSource = api.CreateSource(entity, options.Framer);
-                log.Write("sync_start", ("entity", entity.Name), ("source", apiSource.Name), ("pagination", apiSource.Settings.Style.ToString().ToLowerInvariant()));
+                log.Write("sync_start", ("entity", entity.Name), ("source", apiSource.Name), ("pagination", apiSource.Settings.Style.ToString().ToLowerInvariant()),
+                    ("write_connections", options.WriteConnections));
                 var apiResult = await SyncPipeline.RunAsync(dataSource, entity, apiSource, log.RunId, options, cancellationToken);
                 results.Add(apiResult);
                 LogDone(log, entity, apiResult, apiSource.PagesRead, apiSource.PageRestarts);
@@ -86,7 +91,7 @@ public static class SyncCommand
             {
                 throw new FileNotFoundException($"Source file for '{entity.Name}' not found: {fullPath}", fullPath);
             }
-            log.Write("sync_start", ("entity", entity.Name), ("source", fullPath));
+            log.Write("sync_start", ("entity", entity.Name), ("source", fullPath), ("write_connections", options.WriteConnections));
             var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
             await using var source = new StreamRecordSource(stream, fullPath, RecordFramerOptions.ForFile(fullPath, options.Framer));
             var result = await SyncPipeline.RunAsync(dataSource, entity, source, log.RunId, options, cancellationToken);
