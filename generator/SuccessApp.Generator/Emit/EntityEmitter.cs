@@ -776,12 +776,18 @@ internal static class EntityEmitter
         var root = entity.Tables[0];
         const string Route = "global::SuccessApp.Etl.Flattening.RowRoute";
         const string Lane = "global::SuccessApp.Etl.Flattening.WriteLane";
+        const string Inline = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+        // The row loops run a few times per chunk over thousands of rows: compiled optimized at once, rather than
+        // spending the first hundreds of chunks in the instrumented tier (seen with perf in a 300,000-record sync).
+        const string Optimize = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
         w.Line("/// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>");
+        w.Line(Inline);
         using (w.Block($"private static bool Routed(in {root.RowType} root, {Route} route, {Lane} lane)"))
         {
             w.Line($"return !root.Superseded && lane.Owns(root.KeyHash) && (route == {Route}.All || root.Direct == (route == {Route}.Direct));");
         }
         w.Line();
+        w.Line(Optimize);
         using (w.Block($"public override int CountRows(int table, {Route} route, {Lane} lane)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
@@ -804,6 +810,7 @@ internal static class EntityEmitter
             }
         }
         w.Line();
+        w.Line(Optimize);
         using (w.Block($"public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Route} route, {Lane} lane)"))
         {
             w.Line($"var roots = {root.BufferName}.AsSpan();");
@@ -827,6 +834,7 @@ internal static class EntityEmitter
         }
         w.Line();
         var keys = root.Columns.Where(c => c.IsKey).ToList();
+        w.Line(Optimize);
         using (w.Block($"public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, {Lane} lane)"))
         {
             w.Line("var arena = Context.Arena;");

@@ -1351,11 +1351,13 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
     }
 
     /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Routed(in OrdersRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Orders.AsSpan();
@@ -1391,6 +1393,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Orders.AsSpan();
@@ -1426,6 +1429,7 @@ public sealed partial class OrdersBatch : global::SuccessApp.Etl.Flattening.Enti
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;

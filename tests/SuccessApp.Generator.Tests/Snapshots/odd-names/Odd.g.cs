@@ -688,11 +688,13 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
     }
 
     /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Routed(in OddRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Odd.AsSpan();
@@ -716,6 +718,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Odd.AsSpan();
@@ -739,6 +742,7 @@ public sealed partial class OddBatch : global::SuccessApp.Etl.Flattening.EntityB
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;

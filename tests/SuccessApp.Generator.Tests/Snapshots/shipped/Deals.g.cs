@@ -2851,11 +2851,13 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
     }
 
     /// <summary>A record whose rows are written on this route by this lane: not superseded, and on the route asked for.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static bool Routed(in DealsRow root, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         return !root.Superseded && lane.Owns(root.KeyHash) && (route == global::SuccessApp.Etl.Flattening.RowRoute.All || root.Direct == (route == global::SuccessApp.Etl.Flattening.RowRoute.Direct));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override int CountRows(int table, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Deals.AsSpan();
@@ -2909,6 +2911,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteRows(int table, global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.RowRoute route, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var roots = Deals.AsSpan();
@@ -2962,6 +2965,7 @@ public sealed partial class DealsBatch : global::SuccessApp.Etl.Flattening.Entit
         }
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void WriteKeys(global::SuccessApp.Etl.Postgres.PgBinaryCopyWriter writer, global::SuccessApp.Etl.Flattening.WriteLane lane)
     {
         var arena = Context.Arena;
