@@ -36,7 +36,8 @@ public sealed class ApiStopAndResumeTests(PostgresFixture postgres) : IAsyncLife
     public async Task Sigterm_mid_run_exits_0_and_a_rerun_resumes_from_the_api_and_converges()
     {
         var db = await postgres.CreateDatabaseAsync("api_sigterm");
-        var (exit, stopped, rerun) = await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigTerm, chunks: 3);
+        await WorkerProcess.SlowDownEachChunkAsync(db);
+        var (exit, stopped, rerun) = await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigTerm, chunks: 3, betweenRuns: () => WorkerProcess.StopSlowingDownAsync(db));
         Assert.Equal(0, exit);
         Assert.Contains("event=stopped", stopped, StringComparison.Ordinal);
         Assert.Contains("resumed after checkpoint", rerun, StringComparison.Ordinal);
@@ -49,7 +50,8 @@ public sealed class ApiStopAndResumeTests(PostgresFixture postgres) : IAsyncLife
     public async Task Kill_9_mid_run_and_a_rerun_against_the_api_give_the_tables_of_a_clean_run(int chunks)
     {
         var db = await postgres.CreateDatabaseAsync("api_kill9");
-        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks);
+        await WorkerProcess.SlowDownEachChunkAsync(db);
+        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks, betweenRuns: () => WorkerProcess.StopSlowingDownAsync(db));
         Assert.Equal(_clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
     }
 

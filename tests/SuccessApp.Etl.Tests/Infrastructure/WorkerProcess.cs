@@ -122,6 +122,25 @@ public sealed class WorkerProcess : IDisposable
         return (stoppedExit, stopped, rerun.Output);
     }
 
+    /// <summary>
+    /// Each chunk's commit waits 0.2 s (a trigger on the resume position, which every chunk writes), so the signal
+    /// sent after N chunks always finds the worker mid-run: unthrottled, it could finish the whole file between the
+    /// test seeing chunk N and the signal landing.
+    /// </summary>
+    public static async Task SlowDownEachChunkAsync(string db)
+    {
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(db))
+        {
+            await SuccessApp.Etl.Loading.Migrator.MigrateAsync(dataSource, [SuccessApp.Etl.Entities.DealsEntity.Definition], CancellationToken.None);
+        }
+        await LoadHelper.ExecuteAsync(db, """
+            CREATE FUNCTION slow_chunk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$;
+            CREATE TRIGGER slow_chunks BEFORE INSERT OR UPDATE ON successapp_state FOR EACH ROW EXECUTE FUNCTION slow_chunk();
+            """);
+    }
+
+    public static Task StopSlowingDownAsync(string db) => LoadHelper.ExecuteAsync(db, "DROP TRIGGER slow_chunks ON successapp_state");
+
     public const string SigTerm = "TERM";
     public const string SigKill = "KILL";
 

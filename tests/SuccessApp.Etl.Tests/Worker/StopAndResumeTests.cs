@@ -29,9 +29,13 @@ public sealed class StopAndResumeTests(PostgresFixture postgres, StopAndResumeTe
         Generate(6000);
         var clean = await CleanRunAsync();
         var db = await postgres.CreateDatabaseAsync("sigterm");
+        await WorkerProcess.SlowDownEachChunkAsync(db);
 
         var (exit, stopped, rerun) = await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigTerm, chunks: 3, betweenRuns: async () =>
-            Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE NOT completed")));
+        {
+            Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE NOT completed"));
+            await WorkerProcess.StopSlowingDownAsync(db);
+        });
         Assert.Equal(0, exit);
         Assert.Contains("event=stopped", stopped, StringComparison.Ordinal);
         Assert.Contains("resumed after checkpoint", rerun, StringComparison.Ordinal);
@@ -47,8 +51,9 @@ public sealed class StopAndResumeTests(PostgresFixture postgres, StopAndResumeTe
         Generate(6000);
         var clean = await CleanRunAsync();
         var db = await postgres.CreateDatabaseAsync("kill9");
+        await WorkerProcess.SlowDownEachChunkAsync(db);
 
-        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks);
+        await WorkerProcess.StopThenRerunAsync(() => Start(db), WorkerProcess.SigKill, chunks, betweenRuns: () => WorkerProcess.StopSlowingDownAsync(db));
         Assert.Equal(clean, await LoadHelper.DumpEntityAsync(db, DealsEntity.Definition));
         Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM successapp_state WHERE completed"));
     }
