@@ -453,8 +453,9 @@ public sealed class EntityWriter : IDisposable
         {
             try
             {
-                // Released here rather than when the session ends: a closed session's backend exits a moment later,
-                // and a run started right after this one would find the lock still held.
+                // Released here rather than when the session ends: a pooled connection keeps its session (and the
+                // lock) until it is reused or pruned, and a closed one's backend exits a moment later, so another
+                // run started meanwhile would find the entity busy.
                 EntityLock.Release(connection, _entity.Name);
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)

@@ -33,12 +33,7 @@ public sealed class LanedWriter : IDisposable
     /// <summary>The number of connections a chunk is written over.</summary>
     public int Lanes => _others.Length + 1;
 
-    /// <summary>
-    /// Opens <paramref name="lanes"/> connections; the first takes the entity's lock. The writers use only synchronous
-    /// I/O, on new connections: a socket that has done asynchronous I/O stays non-blocking, and every synchronous read
-    /// on it then waits for the runtime's socket event thread, which cost as much CPU as the COPY encoding itself
-    /// (dotnet-trace of a 100,000-record sync: 0.8 s on the event thread, 0.2 s more waking the writer).
-    /// </summary>
+    /// <summary>Opens <paramref name="lanes"/> connections; the first takes the entity's lock.</summary>
     public static LanedWriter Open(
         NpgsqlDataSource dataSource, EntityDefinition entity, Guid runId, int lanes, bool directInsert,
         Action<int, Exception, TimeSpan>? onRetry, Action<ChunkCommit>? beforeCommit)
@@ -47,8 +42,6 @@ public sealed class LanedWriter : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "A sync writes over at least one connection.");
         }
-        // Idle pooled connections were used asynchronously (migration, resume state): open fresh ones.
-        dataSource.Clear();
         var primary = EntityWriter.Open(dataSource, entity, runId, onRetry, beforeCommit, new WriteLane(0, lanes));
         primary.DirectInsert = directInsert;
         var others = new List<LaneThread>();

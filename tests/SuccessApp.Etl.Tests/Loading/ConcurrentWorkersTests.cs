@@ -36,4 +36,23 @@ public sealed class ConcurrentWorkersTests(PostgresFixture postgres)
         await LoadHelper.LoadAsync(db, DealsEntity.Definition, [LoaderTests.Deal("ea6338ef-fe1c-4aa8-9e56-99d24e72bb7a", "2024-01-02 00:00:00", "b")], source: "other.ndjson");
         Assert.Equal(1, await LoadHelper.ScalarAsync(db, "SELECT count(*) FROM deals WHERE name = 'b'"));
     }
+
+    [Fact]
+    public async Task The_entity_is_free_for_another_worker_as_soon_as_a_sync_returns()
+    {
+        var db = await postgres.CreateDatabaseAsync("lock_free");
+        // The sync's data source stays open, with its connections idle in the pool, as in a long-running worker.
+        await using var dataSource = NpgsqlDataSource.Create(db);
+        await Migrator.MigrateAsync(dataSource, [DealsEntity.Definition], CancellationToken.None);
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(LoaderTests.Deal("ea6338ef-fe1c-4aa8-9e56-99d24e72bb7a", "2024-01-01 00:00:00", "a") + "\n"));
+        await using (var source = new SuccessApp.Etl.Sources.StreamRecordSource(stream, "one.ndjson"))
+        {
+            await SuccessApp.Etl.Pipeline.SyncPipeline.RunAsync(dataSource, DealsEntity.Definition, source, Guid.NewGuid(), new SuccessApp.Etl.Pipeline.SyncOptions(), CancellationToken.None);
+        }
+
+        // Another worker process (its own connection) must get the lock at once, not when the pool prunes.
+        await using var other = new NpgsqlConnection(db);
+        await other.OpenAsync();
+        await EntityLock.AcquireAsync(other, "deals", CancellationToken.None);
+    }
 }
