@@ -396,8 +396,9 @@ def reading(rows, rat, growth, by, sizes):
     e, d, a, b = by.get((big, "worker")), by.get((big, "pg-copy")), by.get((big, "pandas")), by.get((big, "pandas-no-dedup"))
     if e and d and x.get("e_over_d") is not None:
         out.append(f"- **Worker against PostgreSQL's own COPY** ({big:,} records): the sync pipeline took {fmt(e['timed_s'])} s, the server's")
-        out.append(f"  COPY of the same rows from files {fmt(d['timed_s'])} s: e/d = {fmt(x['e_over_d'])} (target ≤ 1.15). The worker's {e.get('backends') or 1}")
-        out.append(f"  writing backends used {fmt(e.get('backend_cpu_s'))} s of CPU together during e ({fmt(100 * (x.get('e_backend_busy') or 0), 0)}% of the pipeline's time; the busiest")
+        out.append(f"  COPY of the same rows from files {fmt(d['timed_s'])} s: e/d = {fmt(x['e_over_d'])} (target ≤ 1.15). The backends of the worker's")
+        out.append(f"  connections ({e.get('backends') or 1} with more than 0.1 s of CPU: the writers, and the one that migrated and read the resume state)")
+        out.append(f"  used {fmt(e.get('backend_cpu_s'))} s of CPU together during e ({fmt(100 * (x.get('e_backend_busy') or 0), 0)}% of the pipeline's time; the busiest")
         out.append(f"  running in {fmt(100 * (e.get('backend_running_share') or 0), 0)}% of samples) against {fmt(d.get('backend_cpu_s'))} s for d's one backend: the server does more")
         out.append("  work for e than for d: besides copying the rows of new keys straight into the tables, it looks the chunk's keys up,")
         out.append("  copies the records whose keys are already stored (newer versions) to session temp tables and merges them, and")
