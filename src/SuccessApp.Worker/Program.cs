@@ -21,7 +21,7 @@ var fullRefreshOption = new Option<bool>("--full-refresh")
 var chunkOption = new Option<int>("--chunk-size")
 {
     Description = "Records per COPY + merge transaction (env SUCCESSAPP_CHUNK_SIZE). Memory grows with this, not with the input.",
-    DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_CHUNK_SIZE"), out var size) && size > 0 ? size : 5000,
+    DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("SUCCESSAPP_CHUNK_SIZE"), out var size) && size > 0 ? size : SuccessApp.Etl.Pipeline.SyncOptions.DefaultChunkSize,
 };
 var memoryOption = new Option<int>("--memory-cap-mb")
 {

