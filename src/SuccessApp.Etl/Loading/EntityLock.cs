@@ -12,35 +12,26 @@ public sealed class EntityBusyException(string entity)
 
 /// <summary>
 /// A session advisory lock per entity, held on the writing connection for the whole sync: two workers started at
-/// once never interleave chunks of one entity. Released when the connection closes, also when the process dies.
+/// once never interleave chunks of one entity. The writer releases it when it is disposed; the server releases it when
+/// the session ends, also when the process dies.
 /// </summary>
 public static class EntityLock
 {
-    public static async Task AcquireAsync(NpgsqlConnection connection, string entity, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "successapp:" + entity });
-        if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!)
-        {
-            throw new EntityBusyException(entity);
-        }
-    }
-
-    /// <summary>The same, synchronously: a writing connection never does asynchronous I/O (see <see cref="LanedWriter"/>).</summary>
+    /// <summary>Takes the entity's lock for this session, or throws <see cref="EntityBusyException"/> if another session holds it.</summary>
     public static void Acquire(NpgsqlConnection connection, string entity)
     {
-        using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext($1))", connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "successapp:" + entity });
-        if (!(bool)command.ExecuteScalar()!)
+        if (!(bool)Run(connection, "SELECT pg_try_advisory_lock(hashtext($1))", entity)!)
         {
             throw new EntityBusyException(entity);
         }
     }
 
-    public static void Release(NpgsqlConnection connection, string entity)
+    public static void Release(NpgsqlConnection connection, string entity) => Run(connection, "SELECT pg_advisory_unlock(hashtext($1))", entity);
+
+    private static object? Run(NpgsqlConnection connection, string sql, string entity)
     {
-        using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1))", connection);
+        using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "successapp:" + entity });
-        command.ExecuteScalar();
+        return command.ExecuteScalar();
     }
 }

@@ -20,7 +20,7 @@ public sealed class ConcurrentWorkersTests(PostgresFixture postgres)
         await using (var first = new NpgsqlConnection(db))
         {
             await first.OpenAsync();
-            await EntityLock.AcquireAsync(first, "deals", CancellationToken.None);
+            EntityLock.Acquire(first, "deals");
 
             var second = await Record.ExceptionAsync(() => LoadHelper.LoadAsync(db, DealsEntity.Definition,
                 [LoaderTests.Deal("ea6338ef-fe1c-4aa8-9e56-99d24e72bb7a", "2024-01-02 00:00:00", "b")], source: "other.ndjson"));
@@ -53,6 +53,6 @@ public sealed class ConcurrentWorkersTests(PostgresFixture postgres)
         // Another worker process (its own connection) must get the lock at once, not when the pool prunes.
         await using var other = new NpgsqlConnection(db);
         await other.OpenAsync();
-        await EntityLock.AcquireAsync(other, "deals", CancellationToken.None);
+        EntityLock.Acquire(other, "deals");
     }
 }

@@ -1,10 +1,7 @@
-using System.Text;
 using Npgsql;
 using SuccessApp.Etl.Entities;
-using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Pipeline;
 using SuccessApp.Etl.Sampling;
-using SuccessApp.Etl.Sources;
 using SuccessApp.Etl.Tests.Infrastructure;
 
 namespace SuccessApp.Etl.Tests.Loading;

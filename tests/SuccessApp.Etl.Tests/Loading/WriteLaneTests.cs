@@ -5,7 +5,6 @@ using SuccessApp.Etl.Flattening;
 using SuccessApp.Etl.Loading;
 using SuccessApp.Etl.Pipeline;
 using SuccessApp.Etl.Sampling;
-using SuccessApp.Etl.Sources;
 using SuccessApp.Etl.Tests.Infrastructure;
 
 namespace SuccessApp.Etl.Tests.Loading;
