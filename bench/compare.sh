@@ -13,7 +13,8 @@
 #   c  duckdb        DuckDB.NET read_json + unnest into the same tables (in memory, flatten only)
 #   a  pandas        the seed's pandas pipeline with its drop_duplicates fix (bench/seed_pipeline.py)
 #   b  pandas-no-dedup  the same without drop_duplicates (the incident's shape), under a memory cap
-# and writes bench/results/latest.json + latest.csv, docs/benchmarks.svg and docs/benchmarks.md (bench/report.py).
+# Before the sizes it times the worker syncing a single record (its fixed cost: process start, runtime, migration).
+# It writes bench/results/latest.json + latest.csv, docs/benchmarks.svg and docs/benchmarks.md (bench/report.py).
 #
 # Environment (all optional):
 #   DATABASE_URL      use this PostgreSQL (superuser, same machine: the server reads the COPY files and /proc is
@@ -138,6 +139,19 @@ record() {
   info "$(printf '%-16s exit %-3s wall %-9s peak RSS %s' "$system" "$CODE" \
     "$(grep -F 'Elapsed (wall' "$base.time" | awk '{print $NF}')" "$(grep -F 'Maximum resident' "$base.time" | awk '{printf "%.0f MB", $NF/1024}')")"
 }
+
+# The worker's fixed cost, whatever the input: one record, a fresh database, three times (the report takes the fastest).
+say "fixed cost: the worker syncing a single record into a fresh database (process start, runtime, connections, migration)"
+FLOOR="$WORK/data/deals-1.ndjson"
+"$WORKER" sample -e deals -n 1 -o "$FLOOR" >/dev/null
+chmod 644 "$FLOOR"
+for _ in 1 2 3; do
+  fresh_db bench_floor
+  timed worker-floor 1 -- "$WORKER" sync --source "$FLOOR" --entity deals --database-url "$(url_for bench_floor)"
+  record worker-floor 1
+done
+psql_db postgres -c "DROP DATABASE IF EXISTS bench_floor" >/dev/null
+rm -f "$FLOOR"
 
 for N in "${SIZES[@]}"; do
   DATA="$WORK/data/deals-$N.ndjson"
