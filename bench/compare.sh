@@ -22,6 +22,7 @@
 #   BENCH_WORK        scratch directory, readable by OS user postgres (default /tmp/successapp-bench)
 #   PANDAS_CAP_GB     address-space cap of (a) (default 12);  INCIDENT_CAP_GB  cap of (b) (default 8)
 #   PANDAS_TIMEOUT    seconds before (a) and (b) are stopped and reported as not finished (default 900)
+#   REPEAT            runs of f, e', d and e per size, interleaved; the report takes each one's median (default 3)
 #   SKIP_PANDAS=1     leave out (a) and (b);  KEEP_DATA=1  keep the generated files
 #   PG_SHARED_BUFFERS shared_buffers of the server this script starts (default: a quarter of the RAM, 128MB to 2GB)
 set -euo pipefail
@@ -33,6 +34,8 @@ WORK=${BENCH_WORK:-/tmp/successapp-bench}
 PANDAS_CAP_GB=${PANDAS_CAP_GB:-12}
 INCIDENT_CAP_GB=${INCIDENT_CAP_GB:-8}
 PANDAS_TIMEOUT=${PANDAS_TIMEOUT:-900}
+REPEAT=${REPEAT:-3}
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "error: REPEAT must be a positive whole number (got '$REPEAT')" >&2; exit 1; }
 PY=/usr/bin/python3
 RAW="$WORK/results.jsonl"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -135,7 +138,7 @@ timed() {
 # record SYSTEM N [key=value...]   appends the run's numbers to $RAW and prints a line.
 record() {
   local system=$1 n=$2 base="$WORK/logs/$1-$2"; shift 2
-  "$PY" bench/record.py "$RAW" "$system" "$n" "$base.time" "$base.out" "$CODE" "$@"
+  "$PY" bench/record.py "$RAW" "$system" "$n" "$base.time" "$base.out" "$CODE" "rep=${REP:-1}" "$@"
   info "$(printf '%-16s exit %-3s wall %-9s peak RSS %s' "$system" "$CODE" \
     "$(grep -F 'Elapsed (wall' "$base.time" | awk '{print $NF}')" "$(grep -F 'Maximum resident' "$base.time" | awk '{printf "%.0f MB", $NF/1024}')")"
 }
@@ -145,11 +148,12 @@ say "fixed cost: the worker syncing a single record into a fresh database (proce
 FLOOR="$WORK/data/deals-1.ndjson"
 "$WORKER" sample -e deals -n 1 -o "$FLOOR" >/dev/null
 chmod 644 "$FLOOR"
-for _ in 1 2 3; do
+for REP in 1 2 3; do
   fresh_db bench_floor
   timed worker-floor 1 -- "$WORKER" sync --source "$FLOOR" --entity deals --database-url "$(url_for bench_floor)"
   record worker-floor 1
 done
+unset REP
 psql_db postgres -c "DROP DATABASE IF EXISTS bench_floor" >/dev/null
 rm -f "$FLOOR"
 
@@ -160,45 +164,53 @@ for N in "${SIZES[@]}"; do
   chmod 644 "$DATA"
   info "$(du -h "$DATA" | cut -f1) on disk; running the systems back to back"
 
-  timed scan "$N" -- "$WORKER" bench scan --source "$DATA" --json
-  record scan "$N"
-  timed flatten "$N" -- "$WORKER" bench flatten --entity deals --source "$DATA" --json
-  record flatten "$N"
-
-  # d: dump the worker's COPY stream, then let the server read it.
+  # d's input: the worker's COPY stream, dumped once.
   COPYDIR="$WORK/copy-$N"
   rm -rf "$COPYDIR"
   "$WORKER" bench dump-copy --entity deals --source "$DATA" --out "$COPYDIR" --json >"$WORK/logs/dump-copy-$N.out"
   chmod 755 "$COPYDIR"; chmod 644 "$COPYDIR"/*
-  fresh_db bench_d
-  "$WORKER" ddl --entity deals | psql_db bench_d >/dev/null
-  before=$(server_cpu)
-  timed pg-copy "$N" -- "$CONSOLE" copy-files --manifest "$COPYDIR/manifest.json" --connection "$(url_for bench_d)" --replace-primary-keys
-  after=$(server_cpu)
-  record pg-copy "$N" "server_cpu_s=$("$PY" -c "print(round($after - $before, 2))")" "copy_bytes=$("$PY" -c "import json; print(json.load(open('$WORK/logs/dump-copy-$N.out'))['bytes'])")"
-  psql_db bench_d -c "DROP SCHEMA public CASCADE" >/dev/null 2>&1 || true
-  rm -rf "$COPYDIR"
 
-  # e: the worker end to end, a fresh database, the backend sampled while it runs.
-  fresh_db bench_e
-  # Each statement's server time goes to the log, to split e's server work into COPY and merge.
-  psql_db postgres -c "ALTER DATABASE bench_e SET log_min_duration_statement = 0" >/dev/null
-  PGLOG="$WORK/logs/postgres.log"; logfrom=$( [ -r "$PGLOG" ] && wc -c <"$PGLOG" || echo 0)
-  before=$(server_cpu)
-  base="$WORK/logs/worker-$N"; CODE=0
-  /usr/bin/time -v -o "$base.time" "$WORKER" sync --source "$DATA" --entity deals --database-url "$(url_for bench_e)" >"$base.out" 2>"$base.err" &
-  timer=$!
-  "$PY" bench/procstat.py sample --db bench_e --pid "$timer" --out "$base.sample.json" &
-  sampler=$!
-  wait "$timer" || CODE=$?
-  wait "$sampler" || true
-  after=$(server_cpu)
-  if [ -r "$PGLOG" ]; then tail -c +$((logfrom + 1)) "$PGLOG" >"$base.pglog"; "$PY" bench/procstat.py statements "$base.pglog" >"$base.statements.json"; fi
-  summary=$(grep -E 'total elapsed|elapsed  ' "$base.out" | tr -s ' ' | paste -sd';' -)
-  record worker "$N" "server_cpu_s=$("$PY" -c "print(round($after - $before, 2))")" \
-    "sample=@$base.sample.json" "statements=@$base.statements.json" "rows=$(psql_db bench_e -c 'SELECT (SELECT count(*) FROM deals) + (SELECT count(*) FROM deals_result_reasons) + (SELECT count(*) FROM deals_territories) + (SELECT count(*) FROM deals_bridges) + (SELECT count(*) FROM deals_tags) + (SELECT count(*) FROM deals_stage_history) + (SELECT count(*) FROM deals_stage_history_changes)')" \
-    "rows_sent=$("$PY" -c "import json; print(json.load(open('$WORK/logs/dump-copy-$N.out'))['rows'])")" "summary=$summary"
-  psql_db postgres -c "DROP DATABASE IF EXISTS bench_e" >/dev/null
+  # f, e', d and e, interleaved $REPEAT times: the report takes each one's median, so a slow minute on a shared
+  # machine moves a ratio less.
+  for REP in $(seq 1 "$REPEAT"); do
+    info "run $REP of $REPEAT"
+    timed scan "$N" -- "$WORKER" bench scan --source "$DATA" --json
+    record scan "$N"
+    timed flatten "$N" -- "$WORKER" bench flatten --entity deals --source "$DATA" --json
+    record flatten "$N"
+
+    # d: the server reads the dumped stream from the files itself, into the tables `successapp ddl` creates.
+    fresh_db bench_d
+    "$WORKER" ddl --entity deals | psql_db bench_d >/dev/null
+    before=$(server_cpu)
+    timed pg-copy "$N" -- "$CONSOLE" copy-files --manifest "$COPYDIR/manifest.json" --connection "$(url_for bench_d)" --replace-primary-keys
+    after=$(server_cpu)
+    record pg-copy "$N" "server_cpu_s=$("$PY" -c "print(round($after - $before, 2))")" "copy_bytes=$("$PY" -c "import json; print(json.load(open('$WORK/logs/dump-copy-$N.out'))['bytes'])")"
+    psql_db bench_d -c "DROP SCHEMA public CASCADE" >/dev/null 2>&1 || true
+
+    # e: the worker end to end, a fresh database, the backend sampled while it runs.
+    fresh_db bench_e
+    # Each statement's server time goes to the log, to split e's server work into COPY and merge.
+    psql_db postgres -c "ALTER DATABASE bench_e SET log_min_duration_statement = 0" >/dev/null
+    PGLOG="$WORK/logs/postgres.log"; logfrom=$( [ -r "$PGLOG" ] && wc -c <"$PGLOG" || echo 0)
+    before=$(server_cpu)
+    base="$WORK/logs/worker-$N"; CODE=0
+    /usr/bin/time -v -o "$base.time" "$WORKER" sync --source "$DATA" --entity deals --database-url "$(url_for bench_e)" >"$base.out" 2>"$base.err" &
+    timer=$!
+    "$PY" bench/procstat.py sample --db bench_e --pid "$timer" --out "$base.sample.json" &
+    sampler=$!
+    wait "$timer" || CODE=$?
+    wait "$sampler" || true
+    after=$(server_cpu)
+    if [ -r "$PGLOG" ]; then tail -c +$((logfrom + 1)) "$PGLOG" >"$base.pglog"; "$PY" bench/procstat.py statements "$base.pglog" >"$base.statements.json"; fi
+    summary=$(grep -E 'total elapsed|elapsed  ' "$base.out" | tr -s ' ' | paste -sd';' -)
+    record worker "$N" "server_cpu_s=$("$PY" -c "print(round($after - $before, 2))")" \
+      "sample=@$base.sample.json" "statements=@$base.statements.json" "rows=$(psql_db bench_e -c 'SELECT (SELECT count(*) FROM deals) + (SELECT count(*) FROM deals_result_reasons) + (SELECT count(*) FROM deals_territories) + (SELECT count(*) FROM deals_bridges) + (SELECT count(*) FROM deals_tags) + (SELECT count(*) FROM deals_stage_history) + (SELECT count(*) FROM deals_stage_history_changes)')" \
+      "rows_sent=$("$PY" -c "import json; print(json.load(open('$WORK/logs/dump-copy-$N.out'))['rows'])")" "summary=$summary"
+    psql_db postgres -c "DROP DATABASE IF EXISTS bench_e" >/dev/null
+  done
+  unset REP
+  rm -rf "$COPYDIR"
 
   timed duckdb "$N" -- "$CONSOLE" duckdb "$DATA"
   record duckdb "$N"
