@@ -483,9 +483,10 @@ def fixed_cost(floor, by, sizes):
                    f" {fmt(100 * floor['peak_rss_mb'] / e['peak_rss_mb'], 0)}% of its peak memory.")
     if a and a.get("peak_rss_mb"):
         allowed = a["peak_rss_mb"] / TARGETS["a_memory_over_e"]
-        side = "below" if floor["peak_rss_mb"] > allowed else "above"
-        out.append(f"  20× less memory than pandas at {n:,} records ({fmt(a['peak_rss_mb'], 0)} MB) means at most {fmt(allowed, 0)} MB,"
-                   f" {side} this floor.")
+        left = allowed - floor["peak_rss_mb"]
+        out.append(f"  20× less memory than pandas at {n:,} records ({fmt(a['peak_rss_mb'], 0)} MB) means at most {allowed:.1f} MB; the"
+                   f" floor alone is {floor['peak_rss_mb']:.1f} MB, "
+                   + (f"{-left:.1f} MB over it before any record is held." if left < 0 else f"leaving {left:.1f} MB for the records."))
     return out
 
 
