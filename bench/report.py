@@ -470,14 +470,15 @@ def reading(rows, rat, growth, by, sizes):
 
 
 def fixed_cost(floor, by, sizes):
-    """What a run costs before its first record, against the smallest size's e (and the memory 20x under pandas needs)."""
+    """What a run costs before its first record (the fastest single-record run), against the smallest size's e (and the
+    memory 20x under pandas needs)."""
     if not floor:
         return []
     n = min(sizes)
     e, a = by.get((n, "worker")), by.get((n, "pandas"))
     out = [f"- **The worker's fixed cost**: syncing a single record into a fresh database took {fmt(floor['wall_s'])} s"
            f" ({fmt(floor['cpu_s'])} s of CPU) and {fmt(floor['peak_rss_mb'], 0)} MB",
-           "  (fastest of three runs: process start, the .NET runtime and its JIT, the first connections, migrating the tables)."]
+           f"  (fastest of {floor['runs']} runs: process start, the .NET runtime and its JIT, the first connections, migrating the tables)."]
     if e and e.get("wall_s") and e.get("peak_rss_mb"):
         out.append(f"  At {n:,} records that is {fmt(100 * floor['wall_s'] / e['wall_s'], 0)}% of e's wall time and"
                    f" {fmt(100 * floor['peak_rss_mb'] / e['peak_rss_mb'], 0)}% of its peak memory.")
@@ -499,7 +500,7 @@ def main(argv):
     # The single-record runs measure the worker's fixed cost; they are not a size of the comparison.
     floor_runs = [r for r in rows if r["system"] == "worker-floor" and r["status"] == "ok"]
     rows = medians([r for r in rows if r["system"] != "worker-floor"])
-    floor = min(floor_runs, key=lambda r: r["wall_s"]) if floor_runs else None
+    floor = dict(min(floor_runs, key=lambda r: r["wall_s"]), runs=len(floor_runs)) if floor_runs else None
     rat, growth = ratios(rows)
     meta = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
